@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { EngineError } from '../errors.js';
+import { withDefaults, type Capabilities } from './capabilities.js';
+import type { Dialect, EngineName } from './dialect.js';
+import { Sql, sql, type CompiledStatement } from './sql.js';
+
+export type Row = Record<string, unknown>;
+
+/** The part of an engine that talks to the server: execute one compiled statement, close. */
+export interface Driver {
+  execute(statement: CompiledStatement): Promise<Row[]>;
+  /** Whether a failure is transient (throttling, unavailable, connection reset). */
+  isRetryable(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Injected in tests so backoff takes no wall-clock time. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000 };
+
+export interface QueryOptions {
+  /**
+   * Safe to run again after a transient failure. Reads are detected; a write must say so,
+   * because a retried INSERT whose first attempt committed would load rows twice.
+   */
+  readonly idempotent?: boolean;
+}
+
+export interface EngineOptions {
+  readonly logger?: Logger | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  /** Called once per catalog before first use (DuckDB attaches a file per catalog). */
+  readonly prepareCatalog?: ((catalog: string) => Promise<void>) | undefined;
+}
+
+const READ_ONLY = /^\s*(SELECT|WITH|LIST|SHOW|DESCRIBE|DESC|EXPLAIN)\b/i;
+
+/**
+ * One contract for every engine: a driver plus a dialect plus capabilities.
+ * It counts statements, wraps failures in EngineError and retries what is safe to retry.
+ */
+export class Engine {
+  readonly name: EngineName;
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  private readonly driver: Driver;
+  private readonly logger: Logger | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly prepareCatalogHook: ((catalog: string) => Promise<void>) | undefined;
+  private readonly preparedCatalogs = new Set<string>();
+  private count = 0;
+  private retries = 0;
+
+  constructor(name: EngineName, dialect: Dialect, driver: Driver, capabilities: Partial<Capabilities>, options: EngineOptions = {}) {
+    this.name = name;
+    this.dialect = dialect;
+    this.driver = driver;
+    this.capabilities = withDefaults(capabilities);
+    this.logger = options.logger;
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.prepareCatalogHook = options.prepareCatalog;
+  }
+
+  /** Statements executed so far (retries are not counted twice). */
+  get statementCount(): number {
+    return this.count;
+  }
+
+  get retryCount(): number {
+    return this.retries;
+  }
+
+  /** Makes `catalog` usable in three-part names; a no-op except on the embedded engine. */
+  async prepareCatalogs(catalogs: Iterable<string>): Promise<void> {
+    for (const catalog of catalogs) {
+      if (this.preparedCatalogs.has(catalog)) continue;
+      this.dialect.quoteIdentifier(catalog);
+      if (this.prepareCatalogHook) await this.prepareCatalogHook(catalog);
+      this.preparedCatalogs.add(catalog);
+    }
+  }
+
+  compile(query: Sql | string): CompiledStatement {
+    return this.dialect.compile(typeof query === 'string' ? sql.raw(query) : query);
+  }
+
+  async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
+    const statement = this.compile(query);
+    const idempotent = options.idempotent ?? READ_ONLY.test(statement.sql);
+    this.count += 1;
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const rows = await this.driver.execute(statement);
+        this.logger?.debug({ engine: this.name, ms: Date.now() - started, rows: rows.length, sql: abbreviate(statement.sql) }, 'statement');
+        return rows as T[];
+      } catch (cause) {
+        const retryable = cause instanceof EngineError ? cause.retryable : this.driver.isRetryable(cause);
+        if (retryable && idempotent && attempt < this.retry.maxAttempts) {
+          const delay = this.backoff(attempt);
+          this.retries += 1;
+          this.logger?.warn({ engine: this.name, attempt, delayMs: delay, error: causeMessage(cause) }, 'transient failure, retrying');
+          await (this.retry.sleep ?? defaultSleep)(delay);
+          continue;
+        }
+        if (cause instanceof EngineError) throw cause;
+        throw new EngineError({ engine: this.name, statement: statement.sql, params: statement.params, cause, retryable });
+      }
+    }
+  }
+
+  async run(query: Sql | string, options: QueryOptions = {}): Promise<void> {
+    await this.query(query, options);
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  /** Exponential backoff with full jitter, so concurrent runners do not retry in step. */
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round((this.retry.random ?? Math.random)() * cap);
+  }
+}
+
+function causeMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function abbreviate(text: string): string {
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { Settings } from '../settings.js';
+import type { EngineName } from './dialect.js';
+import type { Engine } from './engine.js';
+
+export interface EngineContext {
+  readonly settings: Settings;
+  readonly logger?: Logger | undefined;
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+/**
+ * The one explicit name-to-factory map. Drivers load on demand, so a run on the embedded
+ * engine never loads the Databricks connector.
+ */
+export const engineFactories: Record<EngineName, (context: EngineContext) => Promise<Engine>> = {
+  duckdb: async ({ settings, logger }) => {
+    const { createDuckDbEngine } = await import('./duckdb/duckdb-engine.js');
+    return createDuckDbEngine({
+      warehouse: settings.warehouse,
+      memoryLimit: settings.duckdbMemoryLimit,
+      threads: settings.duckdbThreads,
+      lockTimeoutMs: settings.duckdbLockTimeoutMs,
+      logger,
+    });
+  },
+  spark: async ({ settings, logger }) => {
+    const { createSparkEngine } = await import('./spark/spark-engine.js');
+    return createSparkEngine({ host: settings.sparkHost, port: settings.sparkPort, logger });
+  },
+  databricks: async ({ logger, env }) => {
+    const { createDatabricksEngine } = await import('./databricks/databricks-engine.js');
+    return createDatabricksEngine({ env: env ?? process.env, logger });
+  },
+};
+
+export function createEngine(name: EngineName, context: EngineContext): Promise<Engine> {
+  return engineFactories[name](context);
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
+import { SparkDialect } from './spark/spark-dialect.js';
+import { sql } from './sql.js';
+
+describe('sql fragments compile per dialect', () => {
+  const q = sql`SELECT * FROM ${sql.id('cat', 'sch', 'tbl')} WHERE a = ${'x'} AND b = ${5} AND c = ${sql.literal("o'k")}`;
+
+  it('binds values on DuckDB and quotes identifiers with double quotes', () => {
+    expect(new DuckDbDialect().compile(q)).toEqual({
+      sql: `SELECT * FROM "cat"."sch"."tbl" WHERE a = $p1 AND b = CAST($p2 AS BIGINT) AND c = 'o''k'`,
+      params: { p1: 'x', p2: 5 },
+    });
+  });
+
+  it('renders literals on Spark, which takes no bound parameters', () => {
+    expect(new SparkDialect().compile(q)).toEqual({
+      sql: "SELECT * FROM `cat`.`sch`.`tbl` WHERE a = 'x' AND b = 5L AND c = 'o\\'k'",
+      params: {},
+    });
+  });
+
+  it('rejects identifiers outside the identifier pattern', () => {
+    for (const bad of ['a b', '1abc', 'x;DROP', 'a`b', 'a"b', '']) {
+      expect(() => new SparkDialect().compile(sql`SELECT 1 FROM ${sql.id(bad)}`)).toThrow(/invalid identifier/);
+      expect(() => new DuckDbDialect().compile(sql`SELECT 1 FROM ${sql.id(bad)}`)).toThrow(/invalid identifier/);
+    }
+  });
+
+  it('escapes data column names instead of rejecting them', () => {
+    expect(new DuckDbDialect().quoteColumn('Customer "ID"')).toBe('"Customer ""ID"""');
+    expect(new SparkDialect().quoteColumn('a`b')).toBe('`a``b`');
+  });
+
+  it('escapes backslashes before quotes in Spark literals', () => {
+    expect(new SparkDialect().literal("a\\'; DROP TABLE x; --")).toBe("'a\\\\\\'; DROP TABLE x; --'");
+  });
+});

@@ -1,0 +1,105 @@
+/** Stable error codes: callers and the CLI branch on these, never on message text. */
+export type HubErrorCode =
+  | 'CONFIG_INVALID'
+  | 'PARAMETERS_INVALID'
+  | 'SETTINGS_INVALID'
+  | 'ENGINE_ERROR'
+  | 'ENGINE_UNAVAILABLE'
+  | 'WAREHOUSE_LOCKED'
+  | 'LEASE_HELD'
+  | 'SOURCE_UNMAPPED';
+
+export class HubError extends Error {
+  readonly code: HubErrorCode;
+  constructor(code: HubErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One problem in an input file, located as `file:line: column: message`. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column?: string | undefined;
+  message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.file}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
+}
+
+export class ConfigError extends HubError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map(formatIssue);
+    super('CONFIG_INVALID', `invalid config (${issues.length} ${issues.length === 1 ? 'error' : 'errors'}):\n${lines.join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+export class ParameterError extends HubError {
+  readonly parameter: string;
+  constructor(parameter: string, message: string) {
+    super('PARAMETERS_INVALID', `parameter ${parameter}: ${message}`);
+    this.parameter = parameter;
+  }
+}
+
+export class SettingsError extends HubError {
+  constructor(message: string) {
+    super('SETTINGS_INVALID', message);
+  }
+}
+
+/** Parameters whose names look like credentials are replaced before an error or log sees them. */
+const SECRET_NAME = /token|secret|password|passwd|authorization|credential|api[_-]?key|sas/i;
+
+export function redactParams(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) out[key] = SECRET_NAME.test(key) ? '[REDACTED]' : value;
+  return out;
+}
+
+/** Every failed statement, on every engine: the statement, its parameters, the cause and whether a retry may help. */
+export class EngineError extends HubError {
+  readonly statement: string;
+  readonly params: Record<string, unknown>;
+  readonly retryable: boolean;
+  readonly engine: string;
+  constructor(args: {
+    engine: string;
+    statement: string;
+    params?: Record<string, unknown>;
+    cause: unknown;
+    retryable: boolean;
+    code?: HubErrorCode;
+    message?: string;
+  }) {
+    const causeMessage = args.cause instanceof Error ? args.cause.message : String(args.cause);
+    super(
+      args.code ?? 'ENGINE_ERROR',
+      args.message ?? `Failed query on ${args.engine}: ${causeMessage}\nquery: ${args.statement}`,
+      { cause: args.cause },
+    );
+    this.engine = args.engine;
+    this.statement = args.statement;
+    this.params = redactParams(args.params ?? {});
+    this.retryable = args.retryable;
+  }
+}
+
+export class LeaseHeldError extends HubError {
+  readonly table: string;
+  readonly holder: string;
+  constructor(table: string, holder: string, expiresAt: string) {
+    super('LEASE_HELD', `table ${table} is being loaded by run ${holder} (lease until ${expiresAt}); wait for it or retry after the lease expires`);
+    this.table = table;
+    this.holder = holder;
+  }
+}
+
+export function isHubError(error: unknown): error is HubError {
+  return error instanceof HubError;
+}

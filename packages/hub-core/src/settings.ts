@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { SettingsError } from './errors.js';
+import type { EngineName } from './engines/dialect.js';
+
+/** Everything configurable by environment, overridable by CLI flags. */
+const SettingsSchema = z.object({
+  engine: z.enum(['duckdb', 'spark', 'databricks']).default('duckdb'),
+  warehouse: z.string().min(1).default('.deltalake-hub/warehouse'),
+  duckdbMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
+  duckdbThreads: z.coerce.number().int().positive('a positive whole number').optional(),
+  duckdbLockTimeoutMs: z.coerce.number().int().nonnegative('milliseconds, 0 or more').default(30_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  sparkHost: z.string().default('127.0.0.1'),
+  sparkPort: z.coerce.number().int().min(1).max(65535).default(10000),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** Where each setting comes from in the environment; the name is used in error messages. */
+export const SETTINGS_ENV: Record<keyof Settings, string> = {
+  engine: 'DELTALAKE_HUB_ENGINE',
+  warehouse: 'DELTALAKE_HUB_WAREHOUSE',
+  duckdbMemoryLimit: 'DELTALAKE_HUB_DUCKDB_MEMORY_LIMIT',
+  duckdbThreads: 'DELTALAKE_HUB_DUCKDB_THREADS',
+  duckdbLockTimeoutMs: 'DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS',
+  logLevel: 'DELTALAKE_HUB_LOG_LEVEL',
+  sparkHost: 'DELTALAKE_HUB_SPARK_HOST',
+  sparkPort: 'DELTALAKE_HUB_SPARK_PORT',
+};
+
+/** Flags win over environment; empty strings count as not given. */
+export function loadSettings(flags: Partial<Record<keyof Settings, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const key of Object.keys(SETTINGS_ENV) as (keyof Settings)[]) {
+    const flag = flags[key];
+    const fromEnv = env[SETTINGS_ENV[key]];
+    if (flag !== undefined && flag !== '') {
+      raw[key] = flag;
+      origin[key] = `flag --${kebab(key)}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw[key] = fromEnv;
+      origin[key] = SETTINGS_ENV[key];
+    }
+  }
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const where = origin[key] ?? SETTINGS_ENV[key as keyof Settings] ?? key;
+      return `${where}=${JSON.stringify(raw[key])}: expected ${issue.message}`;
+    });
+    throw new SettingsError(`invalid settings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function isEngineName(value: string): value is EngineName {
+  return value === 'duckdb' || value === 'spark' || value === 'databricks';
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

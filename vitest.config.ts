@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests import the packages' sources directly, so a test run needs no rebuild of the libraries.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@org/hub-core': src('hub-core'),
+      '@org/hub-bronze': src('hub-bronze'),
+      '@org/hub-quality': src('hub-quality'),
+      '@org/deltalake-hub': src('deltalake-hub'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'spokes/falcon/tests/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
