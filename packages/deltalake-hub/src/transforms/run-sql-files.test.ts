@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, DuckDbDialect, createDuckDbEngine, createRecordingEngine } from '@org/hub-core';
+import { renderSql, runSqlFiles, splitSqlStatements } from './run-sql-files.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'run-sql-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sqlFile(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** A dialect with a single catalog, as OSS Spark has: proves names go through the dialect. */
+class OneCatalogDialect extends DuckDbDialect {
+  override tableName(catalog: string, schema: string, table: string): string {
+    return `main.${catalog}__${schema}.${table}`;
+  }
+  override schemaName(catalog: string, schema: string): string {
+    return `main.${catalog}__${schema}`;
+  }
+}
+
+describe('splitSqlStatements', () => {
+  it('splits on semicolons outside quotes and comments and keeps start lines', () => {
+    const text = [
+      '-- leading comment; not a statement',
+      'SELECT 1;',
+      '',
+      "SELECT 'a;b', \"x;y\", `c;d` -- trailing; comment",
+      '/* block; comment */ FROM t;',
+      "SELECT 'it''s; fine';",
+      '-- only a comment at the end;',
+    ].join('\n');
+    expect(splitSqlStatements(text)).toEqual([
+      { text: 'SELECT 1', line: 2 },
+      { text: "SELECT 'a;b', \"x;y\", `c;d` -- trailing; comment\n/* block; comment */ FROM t", line: 4 },
+      { text: "SELECT 'it''s; fine'", line: 6 },
+    ]);
+  });
+
+  it('returns nothing for a file of comments', () => {
+    expect(splitSqlStatements('-- nothing\n/* here */\n;\n')).toEqual([]);
+  });
+});
+
+describe('renderSql', () => {
+  const { engine } = createRecordingEngine(new OneCatalogDialect());
+  const render = (text: string, vars: Record<string, string>) => renderSql({ text, line: 10 }, vars, engine, 'catalog', 'x.sql');
+
+  it('renders catalog references with the dialect and other variables as identifiers', () => {
+    expect(render('CREATE SCHEMA IF NOT EXISTS ${catalog}.falcon_silver', { catalog: 'dev' })).toBe('CREATE SCHEMA IF NOT EXISTS main.dev__falcon_silver');
+    expect(render('SELECT t.a FROM ${catalog}.s.t AS t JOIN ${catalog}.s.u.v', { catalog: 'dev' })).toBe(
+      'SELECT t.a FROM main.dev__s.t AS t JOIN main.dev__s.u.v',
+    );
+    expect(render('SELECT * FROM ${catalog}.${schema}_x.t WHERE c = ${col}', { catalog: 'dev', schema: 'falcon', col: 'other' })).toBe(
+      'SELECT * FROM dev.falcon_x.t WHERE c = other',
+    );
+  });
+
+  it('leaves placeholders in comments and quoted text as written', () => {
+    expect(render("SELECT '${nope}' -- ${nope}\nFROM ${catalog}.s.t", { catalog: 'dev' })).toBe("SELECT '${nope}' -- ${nope}\nFROM main.dev__s.t");
+  });
+
+  it('reports an unknown variable and a non-identifier value with file:line', () => {
+    let error: unknown;
+    try {
+      render('SELECT 1\nFROM ${catalog}.s.t\nWHERE x = ${missing}', { catalog: 'dev; DROP TABLE x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('x.sql:11: variable ${catalog} = "dev; DROP TABLE x" is not an identifier');
+    expect(message).toContain('x.sql:12: unknown variable ${missing}');
+  });
+});
+
+describe('runSqlFiles', () => {
+  it('runs every statement of each file, in order, on DuckDB', async () => {
+    const engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse') });
+    try {
+      const a = sqlFile('a.sql', 'CREATE SCHEMA IF NOT EXISTS ${catalog}.s;\nCREATE OR REPLACE TABLE ${catalog}.s.t AS SELECT 1 AS n;\n');
+      const b = sqlFile('b.sql', '-- copy\nCREATE OR REPLACE TABLE ${catalog}.s.u AS SELECT n + 1 AS n FROM ${catalog}.s.t');
+      const results = await runSqlFiles(engine, [a, b], { catalog: 'lab' });
+      expect(results).toEqual([
+        { file: a, statements: 2 },
+        { file: b, statements: 1 },
+      ]);
+      expect(await engine.query('SELECT n FROM lab.s.u')).toEqual([{ n: 2 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('runs nothing when any file has an unknown variable', async () => {
+    const { engine, statements } = createRecordingEngine(new DuckDbDialect());
+    const ok = sqlFile('ok.sql', 'SELECT 1;');
+    const bad = sqlFile('bad.sql', 'SELECT 1;\n\nSELECT * FROM ${catalog}.s.${tabel};');
+    await expect(runSqlFiles(engine, [ok, bad], { catalog: 'c' })).rejects.toThrow(`${bad}:3: unknown variable \${tabel}`);
+    expect(statements).toEqual([]);
+  });
+
+  it('names the file and line of a failing statement', async () => {
+    const { engine } = createRecordingEngine(new DuckDbDialect(), {
+      respond: () => {
+        throw new Error('boom');
+      },
+    });
+    const file = sqlFile('fail.sql', '\n\nSELECT 1;');
+    await expect(runSqlFiles(engine, [file], {})).rejects.toThrow(`${file}:3: statement failed`);
+  });
+});
