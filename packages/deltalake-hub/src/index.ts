@@ -1,1 +1,2 @@
-export {};
+export * from '@org/hub-core';
+export * from '@org/hub-bronze';

@@ -1,1 +1,11 @@
-export {};
+export { runBronze, planBronze, exitCodeFor } from './run-bronze.js';
+export type { BronzePlan } from './run-bronze.js';
+export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
+export type { ReadConfigOptions } from './config/read-config.js';
+export { applyDdl, ddlStatements, METADATA_SCHEMA } from './ddl.js';
+export { LoadTracker } from './load-tracker.js';
+export { loadWindow } from './window.js';
+export type { LoadWindow } from './window.js';
+export { parseSourceRoots, locateSource } from './source-roots.js';
+export type { SourceRoots } from './source-roots.js';
+export type { FileConfigRow, FileFormat, FileResult, FileStatus, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent } from './types.js';

@@ -1,0 +1,7 @@
+-- One row per destination table being loaded: stops two runs from loading the same files.
+CREATE TABLE IF NOT EXISTS {catalog}.bronze_metadata.load_lease (
+    dest_table        STRING         NOT NULL,
+    run_id            STRING         NOT NULL,
+    acquired_at       TIMESTAMP      NOT NULL,
+    expires_at        TIMESTAMP      NOT NULL
+) USING DELTA;

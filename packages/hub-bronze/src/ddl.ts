@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HubError, sql, type Engine } from '@org/hub-core';
+
+export const METADATA_SCHEMA = 'bronze_metadata';
+export const DDL_FILES = ['file_config.sql', 'load_tracker.sql', 'load_lease.sql'] as const;
+
+/** The ddl/ folder: shipped beside the published package, or at the workspace root. */
+export function ddlDirectory(): string {
+  const override = process.env['DELTALAKE_HUB_DDL_DIR'];
+  if (override) return resolve(override);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [join(dir, 'ddl'), join(dir, 'node_modules', '@org', 'deltalake-hub', 'ddl')]) {
+      if (existsSync(join(candidate, 'delta', 'file_config.sql'))) return candidate;
+    }
+    dir = dirname(dir);
+  }
+  throw new HubError('ENGINE_ERROR', 'cannot find the ddl/ folder; set DELTALAKE_HUB_DDL_DIR to its path');
+}
+
+/** Renders `{catalog}.schema.table` and `{catalog}.schema` through the dialect (Spark maps them onto one catalog). */
+export function renderCatalogReferences(text: string, catalog: string, engine: Engine): string {
+  return text
+    .replace(/\{catalog\}\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)/g, (_m, schema: string, table: string) =>
+      engine.dialect.tableName(catalog, schema, table),
+    )
+    .replace(/\{catalog\}\.([A-Za-z_][A-Za-z0-9_]*)/g, (_m, schema: string) => engine.dialect.schemaName(catalog, schema));
+}
+
+/** The statements that create the metadata schema and tables, as the engine will run them. */
+export function ddlStatements(engine: Engine, catalog: string): string[] {
+  const folder = join(ddlDirectory(), engine.name === 'duckdb' ? 'duckdb' : 'delta');
+  const statements = [`CREATE SCHEMA IF NOT EXISTS ${engine.dialect.schemaName(catalog, METADATA_SCHEMA)}`];
+  for (const file of DDL_FILES) {
+    const text = readFileSync(join(folder, file), 'utf8')
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('--'))
+      .join('\n')
+      .trim()
+      .replace(/;\s*$/, '');
+    statements.push(renderCatalogReferences(text, catalog, engine));
+  }
+  return statements;
+}
+
+/** Creates `{catalog}.bronze_metadata` and its tables; safe to run any number of times. */
+export async function applyDdl(engine: Engine, catalog: string): Promise<string[]> {
+  await engine.prepareCatalogs([catalog]);
+  const statements = ddlStatements(engine, catalog);
+  for (const statement of statements) await engine.run(sql.raw(statement), { idempotent: true });
+  return statements;
+}
+
+export function metadataTable(engine: Engine, catalog: string, table: 'file_config' | 'load_tracker' | 'load_lease') {
+  return sql.raw(engine.dialect.tableName(catalog, METADATA_SCHEMA, table));
+}

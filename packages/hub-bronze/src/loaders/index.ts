@@ -1,0 +1,14 @@
+import type { EngineName } from '@org/hub-core';
+import type { BronzeAdapter } from './bronze-adapter.js';
+import { duckDbBronze } from './duckdb-bronze.js';
+
+/** One explicit map from engine to how bronze work is spelled there. */
+const adapters: Partial<Record<EngineName, BronzeAdapter>> = {
+  duckdb: duckDbBronze,
+};
+
+export function bronzeAdapterFor(engine: EngineName): BronzeAdapter {
+  const adapter = adapters[engine];
+  if (!adapter) throw new Error(`no bronze adapter for engine ${engine}`);
+  return adapter;
+}

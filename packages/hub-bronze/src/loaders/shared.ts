@@ -1,0 +1,57 @@
+import { sql, type Row, type Sql } from '@org/hub-core';
+import type { FileConfigRow } from '../types.js';
+import type { ListedFile } from './bronze-adapter.js';
+
+/** Column types as engines report them: letters, digits, spaces, parentheses, commas, angle brackets. */
+export const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
+
+/** The last SUCCESS load of each file of a table: what the listing is anti-joined against. */
+export function trackerSummary(tracker: Sql | null, destTable: string): Sql {
+  if (tracker === null) return sql`SELECT CAST(NULL AS STRING) AS file_path, CAST(NULL AS BIGINT) AS file_size, CAST(NULL AS TIMESTAMP) AS modification_time WHERE 1 = 0`;
+  return sql`SELECT file_path, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time FROM ${tracker} WHERE dest_table = ${destTable} AND load_status = 'SUCCESS' GROUP BY file_path`;
+}
+
+export function rowsToListedFiles(rows: readonly Row[], config: FileConfigRow): ListedFile[] {
+  return rows.map((r) => ({
+    config,
+    path: String(r['path']),
+    physical: String(r['physical']),
+    name: String(r['name']),
+    sizeBytes: Number(r['size_bytes']),
+    modifiedAt: toDate(r['modified_at']),
+    fileDate: String(r['file_date']),
+    loaded: r['loaded'] === true ? { sizeBytes: toNumberOrNull(r['loaded_size']), modifiedAt: r['loaded_modified_at'] == null ? null : toDate(r['loaded_modified_at']) } : null,
+  }));
+}
+
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+function toNumberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** One reason per file from row-level rejects: the first bad line and how many there were. */
+export function describeRejects(rows: readonly Row[]): Map<string, string> {
+  const byFile = new Map<string, Row[]>();
+  for (const row of rows) {
+    const path = String(row['file_path']);
+    byFile.set(path, [...(byFile.get(path) ?? []), row]);
+  }
+  const reasons = new Map<string, string>();
+  for (const [path, errors] of byFile) {
+    const first = errors[0] as Row;
+    const column = first['column_name'] ? ` column ${String(first['column_name'])}:` : '';
+    const more = errors.length > 1 ? ` (${errors.length} bad lines: ${errors.slice(0, 5).map((e) => e['line']).join(', ')}${errors.length > 5 ? ', ...' : ''})` : '';
+    reasons.set(path, `line ${String(first['line'])}:${column} ${String(first['error_type']).toLowerCase()}: ${String(first['error_message'])}${more}`);
+  }
+  return reasons;
+}
+
+export function clashReason(columns: readonly { name: string; tableType: string }[], fileTypes: ReadonlyMap<string, string>): string {
+  return `type clash with the table: ${columns.map((c) => `column ${c.name} is ${fileTypes.get(c.name) ?? 'another type'} in the file but ${c.tableType} in the table`).join('; ')}`;
+}

@@ -1,0 +1,81 @@
+import type { Engine, JobParameters, Logger } from '@org/hub-core';
+
+export type FileFormat = 'delimited' | 'parquet';
+
+/** One row of a spoke's config CSV, after validation and `${var}` substitution. */
+export interface FileConfigRow {
+  readonly lob: string;
+  readonly category: string;
+  readonly subcategory: string;
+  readonly filePattern: string;
+  readonly sourcePath: string;
+  readonly fileFormat: FileFormat;
+  /** null for parquet. */
+  readonly delimiter: string | null;
+  readonly hasHeader: boolean;
+  readonly destCatalog: string;
+  readonly destSchema: string;
+  readonly destTable: string;
+  readonly isActive: boolean;
+  /** Where the row came from, for error messages. */
+  readonly source?: { readonly file: string; readonly line: number } | undefined;
+}
+
+export type FileStatus = 'SUCCESS' | 'FAILED' | 'QUARANTINED' | 'SKIPPED';
+export type RunStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'NOTHING_TO_LOAD';
+
+export interface FileResult {
+  readonly lob: string;
+  readonly category: string;
+  readonly subcategory: string;
+  readonly path: string;
+  readonly destTable: string;
+  readonly status: FileStatus;
+  readonly rows: number;
+  readonly reason: string | null;
+  readonly fileDate: string | null;
+  readonly sizeBytes: number | null;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly engine: string;
+  readonly statements: number;
+  readonly durationMs: number;
+  readonly window: { readonly begin: string; readonly end: string } | null;
+  readonly files: readonly FileResult[];
+  /** Files already loaded that changed on disk since: reported, never silently reloaded. */
+  readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
+  /** Bronze rows found without a tracker entry (a crash between load and track), now recorded. */
+  readonly reconciled: number;
+}
+
+export interface RunBronzeOptions {
+  readonly engine: Engine;
+  /** The spoke's config CSV; `params.configPath` is used when absent. */
+  readonly configPath?: string | undefined;
+  /** Values for `${var}` placeholders in the config (a bundle target's variables). */
+  readonly variables?: Readonly<Record<string, string>> | undefined;
+  /** Catalog holding `bronze_metadata`; defaults to the `catalog` variable. */
+  readonly metadataCatalog?: string | undefined;
+  /** Maps cloud prefixes to local folders for engines that read local files. */
+  readonly sourceRoots?: Readonly<Record<string, string>> | undefined;
+  readonly logger?: Logger | undefined;
+  /** Called as each destination table starts and finishes (progress on a TTY). */
+  readonly onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /** Run id; generated when absent. */
+  readonly runId?: string | undefined;
+  /** Resolve and render, write nothing (`bronze plan`). */
+  readonly dryRun?: boolean | undefined;
+  /** How long to wait for another run's lease on a table (default: fail at once). */
+  readonly leaseWaitMs?: number | undefined;
+  /** Test seams: called between a table's load and its tracker write. */
+  readonly hooks?: { readonly afterLoad?: ((destTable: string) => void | Promise<void>) | undefined } | undefined;
+}
+
+export type ProgressEvent =
+  | { readonly kind: 'table-start'; readonly table: string; readonly files: number }
+  | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number };
+
+export type { JobParameters };

@@ -1,0 +1,26 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbEngine, createEngine, loadSettings, type Engine, type EngineName } from '@org/hub-core';
+import { sparkAvailable } from './spark.js';
+
+export interface EngineUnderTest {
+  readonly name: EngineName;
+  /** A fresh engine; on DuckDB with its own warehouse, on Spark with its own catalog prefix. */
+  open(): Promise<Engine>;
+}
+
+/** Every engine reachable here, the way Kysely's tests loop over dialects. */
+export function enginesUnderTest(): EngineUnderTest[] {
+  const engines: EngineUnderTest[] = [
+    {
+      name: 'duckdb',
+      open: () => createDuckDbEngine({ warehouse: mkdtempSync(join(tmpdir(), 'dlh-wh-')), lockTimeoutMs: 0 }),
+    },
+  ];
+  const spark = sparkAvailable();
+  if (spark) {
+    engines.push({ name: 'spark', open: () => createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark.host, sparkPort: spark.port }) }) });
+  }
+  return engines;
+}
