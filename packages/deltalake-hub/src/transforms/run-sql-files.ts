@@ -1,10 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, HubError, IDENTIFIER_PATTERN, sql, type ConfigIssue, type Engine } from '@org/hub-core';
+import { ConfigError, HubError, IDENTIFIER_PATTERN, sql, type ConfigIssue, type Sql } from '@org/hub-core';
 
 /** One statement of a SQL file, with the line it starts on (1-based) for error messages. */
 export interface SqlStatement {
   readonly text: string;
   readonly line: number;
+}
+
+/** The part of an `Engine` the runner uses; structural, so an engine built from sources or dist both fit. */
+export interface SqlFileEngine {
+  readonly dialect: {
+    tableName(catalog: string, schema: string, table: string): string;
+    schemaName(catalog: string, schema: string): string;
+  };
+  run(query: Sql): Promise<void>;
+  prepareCatalogs(catalogs: Iterable<string>): Promise<void>;
 }
 
 export interface SqlFileResult {
@@ -23,7 +33,7 @@ export interface RunSqlFilesOptions {
  * onto its single catalog; other `${var}` placeholders take identifier values only.
  */
 export async function runSqlFiles(
-  engine: Engine,
+  engine: SqlFileEngine,
   files: readonly string[],
   variables: Readonly<Record<string, string>>,
   options: RunSqlFilesOptions = {},
@@ -164,7 +174,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function renderSql(
   statement: SqlStatement,
   variables: Readonly<Record<string, string>>,
-  engine: Pick<Engine, 'dialect'>,
+  engine: Pick<SqlFileEngine, 'dialect'>,
   catalogVariable: string,
   file: string,
 ): string {
