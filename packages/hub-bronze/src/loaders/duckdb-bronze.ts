@@ -69,7 +69,9 @@ ORDER BY d.file_date, d.name`;
       }
     }
     const byPhysical = new Map(files.map((f) => [f.physical, f]));
-    const rejects = await engine.query(sql`SELECT s.file_path, e.line, e.error_type, e.column_name, e.error_message
+    // Row-level rejects exist only for delimited scans (parquet files fail whole, above).
+    const delimited = files.some((f) => f.config.fileFormat === 'delimited');
+    const rejects = !delimited ? [] : await engine.query(sql`SELECT s.file_path, e.line, e.error_type, e.column_name, e.error_message
 FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
 ORDER BY s.file_path, e.line`);
     for (const [physical, reason] of describeRejects(rejects)) {
