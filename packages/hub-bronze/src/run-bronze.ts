@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HubError, ParameterError, runLogger, sql, type JobParameters } from '@org/hub-core';
+import { HubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
 import { applyDdl, METADATA_SCHEMA, metadataTable } from './ddl.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
@@ -48,6 +48,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   if (!configPath) throw new ParameterError('config_path', 'the spoke config CSV is required (--config or config_path)');
   const variables = options.variables ?? {};
   const csvRows = await readConfig(configPath, { variables });
+  params = lobAsCategory(params, csvRows, logger);
   checkSelection(csvRows, params);
   const metadataCatalog = options.metadataCatalog ?? variables['catalog'] ?? csvRows[0]?.destCatalog;
   if (!metadataCatalog) throw new ParameterError('catalog', 'no metadata catalog: pass metadataCatalog or a catalog variable');
@@ -154,6 +155,17 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
     'bronze run finished',
   );
   return { summary, plan: { window, tables: planTables, changedSinceLoad } };
+}
+
+/**
+ * The seed's bronze job passes the LOB as `category` by default ("falcon"). When no config row
+ * has that category but it names one of this spoke's LOBs, it means all of that LOB's categories.
+ */
+function lobAsCategory(params: JobParameters, rows: readonly FileConfigRow[], logger: Logger | undefined): JobParameters {
+  const category = params.category;
+  if (!category || rows.some((r) => r.category === category) || !rows.some((r) => r.lob === category)) return params;
+  logger?.info({ category }, 'category names the LOB: selecting all of its categories');
+  return { ...params, category: undefined };
 }
 
 function groupByTable(configs: readonly FileConfigRow[]): TableWork[] {

@@ -3,7 +3,6 @@ import {
   DATE_TOKEN_PATTERN,
   type BronzeAdapter,
   type FileOutcome,
-  type ListRequest,
   type ListedFile,
   type LoadRequest,
   type LoadResult,
