@@ -93,6 +93,8 @@ WHERE NOT EXISTS (SELECT 1 FROM ${this.tracker} AS t WHERE t.dest_table = ${dest
   async acquireLease(destTable: string, runId: string, options: LeaseOptions = {}): Promise<void> {
     const ttlMs = options.ttlMs ?? 60 * 60_000;
     const deadline = Date.now() + (options.waitMs ?? 0);
+    // With a single writer per warehouse (DuckDB's file lock), a lease held by another run is a dead run's: take it over.
+    const takeover = this.engine.capabilities.concurrentWriters ? sql.empty : sql` OR TRUE`;
     for (;;) {
       const now = new Date();
       const expires = new Date(now.getTime() + ttlMs);
@@ -100,7 +102,7 @@ WHERE NOT EXISTS (SELECT 1 FROM ${this.tracker} AS t WHERE t.dest_table = ${dest
         await this.engine.run(sql`MERGE INTO ${this.lease} AS l
 USING (SELECT ${destTable} AS dest_table, ${runId} AS run_id, ${now} AS acquired_at, ${expires} AS expires_at) AS s
 ON l.dest_table = s.dest_table
-WHEN MATCHED AND (l.expires_at < s.acquired_at OR l.run_id = s.run_id) THEN UPDATE SET run_id = s.run_id, acquired_at = s.acquired_at, expires_at = s.expires_at
+WHEN MATCHED AND (l.expires_at < s.acquired_at OR l.run_id = s.run_id${takeover}) THEN UPDATE SET run_id = s.run_id, acquired_at = s.acquired_at, expires_at = s.expires_at
 WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at) VALUES (s.dest_table, s.run_id, s.acquired_at, s.expires_at)`);
       } catch (error) {
         // A concurrent writer won the race on the lease table: read below who holds it.
