@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  bundleVariables,
+  createEngine,
+  createLogger,
+  exitCodeFor,
+  formatSummary,
+  loadSettings,
+  parseSourceRoots,
+  readJobParameters,
+  runBronze,
+  type Engine,
+  type Logger,
+  type RunSummary,
+} from '@org/deltalake-hub';
+
+/** The bronze job's parameters, the seed's names; `spoke check` keeps them equal to resources/__LOB___bronze_job.yml. */
+export const JOB_PARAMETERS = ['category', 'subcategory', 'file_name', 'begin_date', 'end_date'] as const;
+
+/** Spoke-internal, as in the seed's job definition. */
+export const CONFIG_PATH = fileURLToPath(new URL('../../configs/bronze/__LOB___config.csv', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../databricks.yml', import.meta.url));
+
+export interface RunOptions {
+  readonly argv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** An engine already open (tests); otherwise one is created from settings. */
+  readonly engine?: Engine;
+  readonly logger?: Logger;
+  readonly sourceRoots?: Record<string, string>;
+}
+
+/** Thin: job parameters in, runBronze out. */
+export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promise<RunSummary> {
+  const { values } = parseArgs({
+    args: [...(options.argv ?? [])],
+    options: {
+      category: { type: 'string' },
+      subcategory: { type: 'string' },
+      'file-name': { type: 'string' },
+      'begin-date': { type: 'string' },
+      'end-date': { type: 'string' },
+      'as-of': { type: 'string' },
+      force: { type: 'boolean' },
+      'job-params': { type: 'string' },
+      target: { type: 'string', default: 'dev' },
+      engine: { type: 'string' },
+      warehouse: { type: 'string' },
+      'source-root': { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const env = options.env ?? process.env;
+  const params = readJobParameters({
+    flags: {
+      category: values.category,
+      subcategory: values.subcategory,
+      fileName: values['file-name'],
+      beginDate: values['begin-date'],
+      endDate: values['end-date'],
+      asOf: values['as-of'],
+      force: values.force,
+    },
+    env,
+    jobParameters: values['job-params'],
+  });
+  const logger = options.logger ?? createLogger();
+  const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
+  const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
+  try {
+    return await runBronze(params, {
+      engine,
+      configPath: params.configPath ?? CONFIG_PATH,
+      variables: bundleVariables(BUNDLE, values.target ?? 'dev'),
+      sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
+      logger,
+    });
+  } finally {
+    if (!options.engine) await engine.close();
+  }
+}
+
+// Run as a program: the exit code comes from the summary (0 ok, 2 partial, 1 could not proceed).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  run__NAME_PASCAL__Bronze({ argv })
+    .then((summary) => {
+      process.stdout.write(argv.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+      process.exitCode = exitCodeFor(summary);
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`__NAME__ bronze: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    });
+}
