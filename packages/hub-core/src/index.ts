@@ -22,3 +22,4 @@ export type { DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
 export { SparkDialect } from './engines/spark/spark-dialect.js';
 export { createRecordingEngine } from './engines/recording/recording-engine.js';
 export type { RecordingEngine } from './engines/recording/recording-engine.js';
+export { DatabricksDialect } from './engines/databricks/databricks-dialect.js';

@@ -1,10 +1,12 @@
 import type { EngineName } from '@org/hub-core';
 import type { BronzeAdapter } from './bronze-adapter.js';
+import { databricksBronze } from './databricks-bronze.js';
 import { duckDbBronze } from './duckdb-bronze.js';
 
 /** One explicit map from engine to how bronze work is spelled there. */
 const adapters: Partial<Record<EngineName, BronzeAdapter>> = {
   duckdb: duckDbBronze,
+  databricks: databricksBronze,
 };
 
 export function bronzeAdapterFor(engine: EngineName): BronzeAdapter {
