@@ -23,6 +23,8 @@ import {
   type ProgressEvent,
   type RunSummary,
 } from '@org/hub-bronze';
+import { checkSpoke } from './spoke/check-spoke.js';
+import { createSpoke } from './spoke/create-spoke.js';
 import { formatSummary } from './summary.js';
 
 /** Exit codes (DESIGN §6). */
@@ -58,7 +60,7 @@ Exit codes:
   0  success, or nothing to load
   1  the run could not proceed (bad config, bad parameters, engine unreachable); nothing was written
   2  partial: some file FAILED or was QUARANTINED (the others loaded)
-  3  another run holds the lease on a destination table (retry later, or --lease-wait)
+  3  another run holds the lease on a destination table, or the embedded warehouse (retry later, or --lease-wait)
 
 With --json, stdout holds exactly one JSON document; logs go to stderr.`;
 
@@ -224,6 +226,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
       print(ctx, rows, text);
     });
 
+  const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
+  spoke
+    .command('check')
+    .description('check a spoke: config valid for every bundle target, runner parameters equal the bronze job\'s, resources parse and name what they must, no secrets in YAML')
+    .argument('[dir]', 'the spoke folder', '.')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const result = await checkSpoke(dir);
+      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : result.ok ? `${dir}: ok\n` : `${result.problems.join('\n')}\n`);
+      if (!result.ok) setExit(EXIT.cannotProceed);
+    });
+  spoke
+    .command('create')
+    .description('create spokes/<name> from the reference spoke\'s template (config CSV, runner, bundle, tests, README)')
+    .argument('<name>', 'the spoke name, e.g. eagle')
+    .requiredOption('--lob <lob>', 'the line of business the spoke loads')
+    .option('--dir <dir>', 'where to create it (default spokes/<name>)')
+    .option('--hub-version <version>', 'the @org/deltalake-hub version to pin (default: this hub\'s version)')
+    .action(async (name: string, flags: { lob: string; dir?: string; hubVersion?: string }) => {
+      const created = await createSpoke({ name, lob: flags.lob, targetDir: flags.dir, hubVersion: flags.hubVersion });
+      process.stdout.write(`created ${created.dir} (${created.files.length} files); next: pnpm install, then deltalake-hub spoke check ${created.dir}\n`);
+    });
+
   return program;
 }
 
@@ -263,7 +288,7 @@ function reportError(error: unknown, json: boolean): number {
   const commanderCode = (error as { code?: string }).code;
   if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') return EXIT.ok;
   if (commanderCode?.startsWith('commander.')) return EXIT.cannotProceed;
-  const code = isHubError(error) && error.code === 'LEASE_HELD' ? EXIT.leaseHeld : EXIT.cannotProceed;
+  const code = isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? EXIT.leaseHeld : EXIT.cannotProceed;
   const message = error instanceof ConfigError ? error.issues.map(formatIssue).join('\n') : error instanceof Error ? error.message : String(error);
   if (json) {
     process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: isHubError(error) ? error.code : 'INTERNAL', message } }, null, 2)}\n`);
