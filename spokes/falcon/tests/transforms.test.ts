@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Relative imports until @org/deltalake-hub re-exports these (the spoke depends on that package only).
-import { createDuckDbEngine, type Engine } from '../../../packages/hub-core/src/index.js';
-import { runSqlFiles } from '../../../packages/deltalake-hub/src/transforms/run-sql-files.js';
+import { createDuckDbEngine, runSqlFiles, type Engine } from '@org/deltalake-hub';
 import { generateSampleData, pageviewRows, sampleRowCounts, windowDates } from '../src/sample-data.js';
 
 const spoke = fileURLToPath(new URL('..', import.meta.url));
