@@ -41,6 +41,8 @@ export interface EngineOptions {
 }
 
 const READ_ONLY = /^\s*(SELECT|WITH|LIST|SHOW|DESCRIBE|DESC|EXPLAIN)\b/i;
+/** A CTE can front a write (`WITH s AS (...) INSERT ...`) and EXPLAIN ANALYZE runs its statement, so neither counts as a read. */
+const WRITES = /\b(INSERT|MERGE|UPDATE|DELETE|COPY|CREATE|DROP|ALTER|TRUNCATE|ANALYZE)\b/i;
 
 /**
  * One contract for every engine: a driver plus a dialect plus capabilities.
@@ -93,7 +95,7 @@ export class Engine {
 
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     const statement = this.compile(query);
-    const idempotent = options.idempotent ?? READ_ONLY.test(statement.sql);
+    const idempotent = options.idempotent ?? (READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql));
     this.count += 1;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
