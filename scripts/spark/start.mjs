@@ -129,6 +129,8 @@ const sparkConf = {
   'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
   // Plain CREATE TABLE ... AS SELECT makes Delta tables, as on Databricks.
   'spark.sql.sources.default': 'delta',
+  // Spark 3.x otherwise makes CREATE TABLE without USING a Hive text table, whatever the default source.
+  'spark.sql.legacy.createHiveTableByDefault': 'false',
   'spark.sql.catalogImplementation': 'hive',
   'spark.sql.warehouse.dir': warehouse,
   'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${metastore};create=true`,

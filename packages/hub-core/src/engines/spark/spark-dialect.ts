@@ -1,9 +1,20 @@
+import { HubError } from '../../errors.js';
 import { Dialect, assertFiniteNumber, type DialectTypes, type EngineName } from '../dialect.js';
 import type { SqlValue } from '../sql.js';
+
+/** OSS Spark's only catalog: the session catalog, which Delta's DeltaCatalog extends. */
+export const SPARK_CATALOG = 'spark_catalog';
+/** Joins the hub's catalog and schema into one Spark database name. */
+export const NAMESPACE_SEPARATOR = '__';
 
 /**
  * Spark SQL with Delta Lake. Databricks extends this and overrides only what OSS Spark lacks,
  * so nearly every statement Databricks runs is exercised on real Spark.
+ *
+ * Catalog mapping: OSS Spark has one catalog, so the hub's `{catalog}.{schema}.{table}` becomes
+ * `spark_catalog`.`{catalog}__{schema}`.`{table}` (database = catalog + '__' + schema).
+ * Only `tableName` and `schemaName` apply it; `sql.id(...)` stays plain quoting.
+ * A subclass with real catalogs (Databricks) overrides `namespace` (or tableName/schemaName).
  */
 export class SparkDialect extends Dialect {
   readonly name: EngineName = 'spark';
@@ -23,5 +34,32 @@ export class SparkDialect extends Dialect {
     if (value instanceof Date) return `TIMESTAMP '${value.toISOString().replace('T', ' ').replace('Z', '')}'`;
     // Spark string literals process backslash escapes, so the backslash is escaped before the quote.
     return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`;
+  }
+
+  /**
+   * Where the hub's `catalog.schema` lives on this engine, as [catalog, schema] before quoting.
+   * Injective because a catalog may neither contain '__' nor end with '_' (else `a__b`.`c` and `a`.`b__c` would meet).
+   */
+  protected namespace(catalog: string, schema: string): readonly [string, string] {
+    this.quoteIdentifier(catalog);
+    this.quoteIdentifier(schema);
+    if (catalog.includes(NAMESPACE_SEPARATOR) || catalog.endsWith('_')) {
+      throw new HubError(
+        'CONFIG_INVALID',
+        `invalid catalog ${JSON.stringify(catalog)} for the spark engine: it maps catalog.schema to one database named catalog${NAMESPACE_SEPARATOR}schema, so a catalog may not contain "${NAMESPACE_SEPARATOR}" or end with "_"`,
+      );
+    }
+    return [SPARK_CATALOG, `${catalog}${NAMESPACE_SEPARATOR}${schema}`];
+  }
+
+  override tableName(catalog: string, schema: string, table: string): string {
+    const [sparkCatalog, database] = this.namespace(catalog, schema);
+    return [sparkCatalog, database, table].map((n) => this.quoteIdentifier(n)).join('.');
+  }
+
+  override schemaName(catalog: string, schema: string): string {
+    return this.namespace(catalog, schema)
+      .map((n) => this.quoteIdentifier(n))
+      .join('.');
   }
 }

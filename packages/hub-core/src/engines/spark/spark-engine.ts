@@ -1,14 +1,48 @@
 import type { Logger } from 'pino';
 import { HubError } from '../../errors.js';
-import type { Engine } from '../engine.js';
+import type { Capabilities } from '../capabilities.js';
+import { Engine, type RetryPolicy } from '../engine.js';
+import { SparkDialect } from './spark-dialect.js';
+import { SparkConnectionError, SparkDriver } from './spark-driver.js';
 
 export interface SparkEngineOptions {
   readonly host: string;
   readonly port: number;
   readonly logger?: Logger | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  /** Connect plus OpenSession timeout in ms (default 30 000). */
+  readonly connectTimeoutMs?: number | undefined;
+  /** Extra Spark session settings applied with SET on every (re)connect, e.g. `spark.sql.ansi.enabled`. */
+  readonly sessionConf?: Readonly<Record<string, string>> | undefined;
 }
 
-// Placeholder until the Thrift driver lands (issue 5).
+export const SPARK_CAPABILITIES: Capabilities = {
+  // The Thrift server takes no bound parameters: SparkDialect.literal renders every value.
+  bindParameters: false,
+  // A local Spark reads local paths; cloud prefixes are mapped by source roots.
+  localFilesOnly: true,
+  copyInto: false,
+  maxFilesPerStatement: 1000,
+  transactions: false,
+  // Delta's optimistic concurrency lets separate runs write the same tables.
+  concurrentWriters: true,
+};
+
+/** Apache Spark + Delta Lake through Spark's Thrift server (start one with `pnpm spark:start`). */
 export async function createSparkEngine(options: SparkEngineOptions): Promise<Engine> {
-  throw new HubError('ENGINE_UNAVAILABLE', `the spark engine is not available yet (${options.host}:${options.port})`);
+  const driver = new SparkDriver({
+    host: options.host,
+    port: options.port,
+    logger: options.logger,
+    connectTimeoutMs: options.connectTimeoutMs,
+    sessionConf: options.sessionConf,
+  });
+  try {
+    await driver.connect();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const hint = cause instanceof SparkConnectionError ? '; start one with `pnpm spark:start` and set DELTALAKE_HUB_SPARK_HOST/DELTALAKE_HUB_SPARK_PORT' : '';
+    throw new HubError('ENGINE_UNAVAILABLE', `the spark engine is not available at ${options.host}:${options.port}: ${reason}${hint}`, { cause });
+  }
+  return new Engine('spark', new SparkDialect(), driver, SPARK_CAPABILITIES, { logger: options.logger, retry: options.retry });
 }
