@@ -88,8 +88,9 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 mkdirSync(runDir, { recursive: true });
 const warehouse = join(runDir, 'warehouse');
 const metastore = join(runDir, 'metastore_db');
+const keepData = env.DELTALAKE_HUB_SPARK_KEEP_DATA === '1';
 const scratch = join(runDir, 'scratch');
-if (env.DELTALAKE_HUB_SPARK_KEEP_DATA !== '1') {
+if (!keepData) {
   // A fresh warehouse per start keeps test runs independent; only our own subfolders are removed.
   for (const dir of [warehouse, metastore, scratch]) rmSync(dir, { recursive: true, force: true });
 }

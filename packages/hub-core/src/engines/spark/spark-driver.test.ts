@@ -56,4 +56,16 @@ describe('spark driver (no server)', () => {
     await expect(driver.execute({ sql: 'SELECT :p1', params: { p1: 1 } })).rejects.toThrow(/no bound parameters/);
     await driver.close();
   });
+
+  it('fails fast and without retry once closed', async () => {
+    const driver = new SparkDriver({ host: '127.0.0.1', port: await closedPort() });
+    await driver.close();
+    const error = await driver.execute({ sql: 'SELECT 1', params: {} }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/closed/);
+    expect(driver.isRetryable(error)).toBe(false);
+  });
 });

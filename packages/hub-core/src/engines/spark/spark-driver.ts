@@ -192,7 +192,8 @@ export class SparkDriver implements Driver {
   }
 
   private async session(): Promise<Connection> {
-    if (this.closed) throw new SparkConnectionError('the spark driver is closed', 'CONNECTION_CLOSED');
+    // A plain Error, not SparkConnectionError: retrying on a closed driver can never succeed.
+    if (this.closed) throw new Error('the spark driver is closed');
     if (this.connection && !this.connection.state.broken) return this.connection;
     if (this.connection) await this.drop(this.connection);
     this.connection = await this.open();
