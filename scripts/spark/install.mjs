@@ -46,9 +46,11 @@ const staging = join(dir, `lib.partial-${process.pid}`);
 rmSync(staging, { recursive: true, force: true });
 const mvnArgs = ['-B', '-q', '-Dstyle.color=never', '-f', pomPath, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'];
 if (process.env.DELTALAKE_HUB_SPARK_M2) mvnArgs.unshift(`-Dmaven.repo.local=${process.env.DELTALAKE_HUB_SPARK_M2}`);
-const mvn = spawnSync('mvn', mvnArgs, { stdio: 'inherit' });
+// Maven's output is kept for failures only: on success it is a screen of colour codes and nothing else.
+const mvn = spawnSync('mvn', mvnArgs, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 if (mvn.status !== 0) {
   rmSync(staging, { recursive: true, force: true });
+  process.stderr.write(`${mvn.stdout ?? ''}${mvn.stderr ?? ''}`);
   console.error(`spark: mvn ${mvnArgs.join(' ')} failed (exit ${mvn.status ?? mvn.signal})`);
   process.exit(1);
 }
