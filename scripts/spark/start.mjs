@@ -50,6 +50,14 @@ function connectionHelp(port) {
   ].join('\n');
 }
 
+async function portFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 async function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -82,6 +90,11 @@ if (install.status !== 0) process.exit(install.status ?? 1);
 const port = env.DELTALAKE_HUB_SPARK_PORT ? Number(env.DELTALAKE_HUB_SPARK_PORT) : await freePort();
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
   console.error(`spark: DELTALAKE_HUB_SPARK_PORT=${env.DELTALAKE_HUB_SPARK_PORT} is not a port number`);
+  process.exit(1);
+}
+// A port held by another server would answer our readiness probe in our server's place.
+if (!(await portFree(port))) {
+  console.error(`spark: port ${port} on ${host} is already in use; unset DELTALAKE_HUB_SPARK_PORT to pick a free one`);
   process.exit(1);
 }
 
