@@ -15,7 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'spokes/falcon/tests/**/*.test.ts'],
-    testTimeout: 120_000,
+    // Spark cases run several bronze runs of ~10 s each on a 2-core machine.
+    testTimeout: 600_000,
     hookTimeout: 300_000,
     pool: 'forks',
     reporters: ['default'],

@@ -43,23 +43,26 @@ export class LoadTracker {
     this.lease = metadataTable(engine, catalog, 'load_lease');
   }
 
-  /** Records files whose rows are in the bronze table but which the tracker does not list as loaded (a crash between load and track). */
+  /** The (file, batch) groups of a bronze table that the tracker does not list as loaded: a crash between load and track. */
+  private untracked(bronze: Sql, destTable: string): Sql {
+    return sql`SELECT _source_file, _batch_id, COUNT(*) AS row_count, MIN(_ingested_at) AS first_ingested, MAX(_ingested_at) AS last_ingested
+FROM ${bronze} AS b
+WHERE NOT EXISTS (SELECT 1 FROM ${this.tracker} AS t WHERE t.dest_table = ${destTable} AND t.file_path = b._source_file AND t.batch_id = b._batch_id AND t.load_status = 'SUCCESS')
+GROUP BY _source_file, _batch_id`;
+  }
+
   reconcileStatement(bronze: Sql, destTable: string, config: FileConfigRow): Sql {
     return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at)
-SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(b._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, b._batch_id, b.row_count, b._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', b.first_ingested, b.last_ingested
-FROM (SELECT _source_file, _batch_id, COUNT(*) AS row_count, MIN(_ingested_at) AS first_ingested, MAX(_ingested_at) AS last_ingested FROM ${bronze} GROUP BY _source_file, _batch_id) AS b
-WHERE NOT EXISTS (SELECT 1 FROM ${this.tracker} AS t WHERE t.dest_table = ${destTable} AND t.file_path = b._source_file AND t.batch_id = b._batch_id AND t.load_status = 'SUCCESS')`;
+SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested
+FROM (${this.untracked(bronze, destTable)}) AS u`;
   }
 
+  /** Records untracked files as loaded, not reloaded; a read first, so the usual run writes nothing here. Returns how many. */
   async reconcile(bronze: Sql, destTable: string, config: FileConfigRow): Promise<number> {
-    const before = await this.countSuccess(destTable);
-    await this.engine.run(this.reconcileStatement(bronze, destTable, config));
-    return (await this.countSuccess(destTable)) - before;
-  }
-
-  private async countSuccess(destTable: string): Promise<number> {
-    const rows = await this.engine.query(sql`SELECT COUNT(*) AS n FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'SUCCESS'`);
-    return Number(rows[0]?.['n'] ?? 0);
+    const found = await this.engine.query(sql`SELECT COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u`);
+    const count = Number(found[0]?.['n'] ?? 0);
+    if (count > 0) await this.engine.run(this.reconcileStatement(bronze, destTable, config));
+    return count;
   }
 
   recordStatement(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Sql {

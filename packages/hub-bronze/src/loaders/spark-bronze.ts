@@ -1,0 +1,281 @@
+import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
+import {
+  DATE_TOKEN_PATTERN,
+  type BronzeAdapter,
+  type FileOutcome,
+  type ListedFile,
+  type LoadRequest,
+  type TableRef,
+} from './bronze-adapter.js';
+import { clashReason, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
+
+const STAGE = sql.raw('__hub_stage');
+const PROBE = sql.raw('__hub_probe');
+const CORRUPT = '_corrupt_record';
+/** A scanned row's file name: input_file_name() is a URI, so it is decoded ('+' is literal in a path). */
+const FILE_NAME = sql.raw(`url_decode(replace(regexp_extract(input_file_name(), '[^/]+$', 0), '+', '%2B'))`);
+
+/**
+ * OSS Spark + Delta: `binaryFile` lists without reading contents; each config row's files are
+ * read through one temporary view over a glob of exactly those files; one INSERT per table.
+ */
+export const sparkBronze: BronzeAdapter = {
+  listStatement(_engine, request) {
+    const { location, config, window, fileName } = request;
+    const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN DATE ${sql.literal(window.begin)} AND DATE ${sql.literal(window.end)}`;
+    return sql`WITH listing AS (
+  SELECT _metadata.file_name AS name, length, modificationTime FROM binaryFile.${sql.column(location.physical + config.filePattern)}
+), dated AS (
+  SELECT name, length, modificationTime,
+    COALESCE(
+      CAST(try_to_timestamp(regexp_replace(regexp_extract(name, ${DATE_TOKEN_PATTERN}, 1), '[-_]', ''), 'yyyyMMdd') AS DATE),
+      CAST(modificationTime AS DATE)) AS file_date
+  FROM listing
+)
+SELECT concat(${location.logical}, d.name) AS path, concat(${location.physical}, d.name) AS physical, d.name, d.length AS size_bytes, d.modificationTime AS modified_at,
+  date_format(d.file_date, 'yyyy-MM-dd') AS file_date, t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at
+FROM dated AS d
+LEFT JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = concat(${location.logical}, d.name)
+WHERE ${filter}
+ORDER BY d.file_date, d.name`;
+  },
+
+  async listFiles(engine, request) {
+    try {
+      return rowsToListedFiles(await engine.query(this.listStatement(engine, request)), request.config);
+    } catch (error) {
+      // binaryFile fails on a glob that matches nothing: that is an empty listing.
+      if (error instanceof EngineError && /PATH_NOT_FOUND|Path does not exist/i.test(error.message)) return [];
+      throw error;
+    }
+  },
+
+  planLoad(engine, request) {
+    return groups(request.files).flatMap((group) => [stageView(group, null), insertStatement(engine, request, group, [], [])]);
+  },
+
+  async load(engine, request) {
+    const outcomes = new Map<string, FileOutcome>();
+    const target = targetName(engine, request.table);
+    let tableColumns = await describeTable(engine, request.table);
+    if (request.replacePaths.length > 0 && tableColumns.size > 0) {
+      await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`);
+    }
+    for (const group of groups(request.files)) {
+      for (const file of group.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
+      let files = group.files.filter((f) => !outcomes.has(f.path));
+      if (files.length === 0) continue;
+      const staged = group.format === 'parquet' ? await stageParquet(engine, files, tableColumns, outcomes) : await stageDelimited(engine, files, outcomes);
+      files = files.filter((f) => !outcomes.has(f.path));
+      if (!staged || files.length === 0) continue;
+
+      const checks = await engine.query(checkStatement(group, staged.hasCorruptColumn));
+      const byName = new Map(files.map((f) => [f.name, f]));
+      const rows = new Map<string, number>();
+      for (const check of checks) {
+        const file = byName.get(String(check['name']));
+        if (!file) continue;
+        if (check['bad_line'] !== null && check['bad_line'] !== undefined) {
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `line ${String(check['bad_line'])}: ${String(check['bad_kind'])}: ${String(check['bad_text'] ?? '').slice(0, 200)}` });
+        } else rows.set(file.path, Number(check['row_count'] ?? 0));
+      }
+
+      const columns = new Map([...staged.columns].filter(([name]) => name !== CORRUPT));
+      if (tableColumns.size === 0) {
+        await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
+        await engine.run(
+          sql`CREATE TABLE IF NOT EXISTS ${target} (${sql.join([...columns].map(([name, type]) => sql`${sql.column(name)} ${sql.raw(safeType(type))}`))}, _source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`,
+          { idempotent: true },
+        );
+        tableColumns = await describeTable(engine, request.table);
+      } else {
+        const added = [...columns].filter(([name]) => !tableColumns.has(name.toLowerCase()));
+        if (added.length > 0) {
+          await engine.run(sql`ALTER TABLE ${target} ADD COLUMNS (${sql.join(added.map(([name, type]) => sql`${sql.column(name)} ${sql.raw(safeType(type))}`))})`);
+          tableColumns = await describeTable(engine, request.table);
+        }
+        // Values the table's type cannot hold quarantine their whole file.
+        const clashing = [...columns]
+          .map(([name, type]) => ({ name, type, tableType: tableColumns.get(name.toLowerCase()) as string }))
+          .filter((c) => c.tableType !== undefined && c.tableType.toLowerCase() !== c.type.toLowerCase());
+        if (clashing.length > 0) {
+          const conditions = clashing.map((c) => ({ ...c, sql: sql`(${sql.column(c.name)} IS NOT NULL AND try_cast(${sql.column(c.name)} AS ${sql.raw(safeType(c.tableType))}) IS NULL)` }));
+          const found = await engine.query(
+            sql`SELECT ${FILE_NAME} AS name, ${sql.join(conditions.map((c, i) => sql`MAX(CASE WHEN ${c.sql} THEN 1 ELSE 0 END) AS ${sql.raw(`clash_${i}`)}`))} FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP BY 1`,
+          );
+          for (const row of found) {
+            const file = byName.get(String(row['name']));
+            const hit = conditions.filter((_, i) => Number(row[`clash_${i}`]) === 1);
+            if (file) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: clashReason(hit, columns) });
+          }
+        }
+      }
+      const good = files.filter((f) => !outcomes.has(f.path));
+      if (good.length === 0) continue;
+      const excluded = files.filter((f) => outcomes.has(f.path)).map((f) => f.name);
+      await engine.run(insertStatement(engine, request, { ...group, files }, [...columns.keys()], excluded));
+      for (const f of good) outcomes.set(f.path, { status: 'SUCCESS', rows: rows.get(f.path) ?? 0 });
+    }
+    return { outcomes };
+  },
+
+  async tableExists(engine, table) {
+    return (await describeTable(engine, table)).size > 0;
+  },
+};
+
+interface Group {
+  readonly directory: string;
+  readonly logicalDirectory: string;
+  readonly format: 'delimited' | 'parquet';
+  readonly config: ListedFile['config'];
+  readonly files: readonly ListedFile[];
+}
+
+/** One temporary view reads one directory's files with one set of options: a config row's files. */
+function groups(files: readonly ListedFile[]): Group[] {
+  const out = new Map<string, Group & { files: ListedFile[] }>();
+  for (const file of files) {
+    const directory = file.physical.slice(0, file.physical.lastIndexOf('/') + 1);
+    const key = `${directory}\u0000${file.config.lob}\u0000${file.config.category}\u0000${file.config.subcategory}`;
+    const group = out.get(key) ?? { directory, logicalDirectory: file.path.slice(0, file.path.lastIndexOf('/') + 1), format: file.config.fileFormat, config: file.config, files: [] };
+    group.files.push(file);
+    out.set(key, group);
+  }
+  return [...out.values()];
+}
+
+/** A Hadoop glob naming exactly these files: `dir/{a.csv,b.csv}`, metacharacters escaped. */
+function globOf(directory: string, files: readonly ListedFile[]): string {
+  const names = files.map((f) => f.name.replace(/[\\{}[\]*?,]/g, (c) => `\\${c}`));
+  return names.length === 1 ? `${directory}${names[0]}` : `${directory}{${names.join(',')}}`;
+}
+
+function csvOptions(config: ListedFile['config']): Sql {
+  const options: [string, string][] = [
+    ['header', String(config.hasHeader)],
+    ['sep', config.delimiter ?? ','],
+    ['quote', '"'],
+    ['escape', '"'],
+    ['inferSchema', 'false'],
+  ];
+  return sql.join(options.map(([k, v]) => sql`${sql.raw(k)} ${sql.literal(v)}`));
+}
+
+function stageView(group: Pick<Group, 'directory' | 'format' | 'config' | 'files'>, columns: ReadonlyMap<string, string> | null): Sql {
+  const path = sql.literal(globOf(group.directory, group.files));
+  if (group.format === 'parquet') return sql`CREATE OR REPLACE TEMPORARY VIEW ${STAGE} USING parquet OPTIONS (path ${path}, mergeSchema 'true')`;
+  const schema = columns ? sql` (${sql.join([...columns.keys()].map((c) => sql`${sql.column(c)} STRING`))}, ${sql.raw(CORRUPT)} STRING)` : sql.empty;
+  return sql`CREATE OR REPLACE TEMPORARY VIEW ${STAGE}${schema} USING csv OPTIONS (path ${path}, ${csvOptions(group.config)}, mode 'PERMISSIVE', columnNameOfCorruptRecord '${sql.raw(CORRUPT)}')`;
+}
+
+interface Staged {
+  readonly columns: ReadonlyMap<string, string>;
+  readonly hasCorruptColumn: boolean;
+}
+
+/** Delimited: the header gives the column names; the view then reads every column as STRING with malformed rows kept aside. */
+async function stageDelimited(engine: Engine, files: readonly ListedFile[], outcomes: Map<string, FileOutcome>): Promise<Staged | null> {
+  const group = { directory: dirOf(files), format: 'delimited' as const, config: (files[0] as ListedFile).config, files };
+  const probe = sql`CREATE OR REPLACE TEMPORARY VIEW ${PROBE} USING csv OPTIONS (path ${sql.literal(globOf(group.directory, files))}, ${csvOptions(group.config)})`;
+  await engine.run(probe, { idempotent: true });
+  const columns = describe(await engine.query(sql`DESCRIBE ${PROBE}`));
+  await engine.run(stageView(group, columns), { idempotent: true });
+  // Lines that no CSV record can come from: an odd number of quotes (Spark reads one record per line) or invalid UTF-8.
+  const text = await engine.query(sql`SELECT name, MIN(line) AS line, MIN_BY(kind, line) AS kind FROM (
+  SELECT ${FILE_NAME} AS name, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS line,
+    CASE WHEN encode(value, 'UTF-8') <> CAST(value AS BINARY) THEN 'invalid UTF-8' WHEN size(split(value, '"', -1)) % 2 = 0 THEN 'unterminated quote' END AS kind
+  FROM text.${sql.column(globOf(group.directory, files))}
+) WHERE kind IS NOT NULL GROUP BY name`);
+  const byName = new Map(files.map((f) => [f.name, f]));
+  for (const row of text) {
+    const file = byName.get(String(row['name']));
+    if (file) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `line ${String(row['line'])}: ${String(row['kind'])}` });
+  }
+  return { columns, hasCorruptColumn: true };
+}
+
+/**
+ * Parquet: one view over all files with merged schemas. When that fails, the error does not
+ * always name the file, so each file is probed on its own (only on this failure path).
+ */
+async function stageParquet(engine: Engine, files: readonly ListedFile[], tableColumns: ReadonlyMap<string, string>, outcomes: Map<string, FileOutcome>): Promise<Staged | null> {
+  const directory = dirOf(files);
+  const config = (files[0] as ListedFile).config;
+  const attempt = async (subset: readonly ListedFile[]) => {
+    await engine.run(stageView({ directory, format: 'parquet', config, files: subset }, null), { idempotent: true });
+    return describe(await engine.query(sql`DESCRIBE ${STAGE}`));
+  };
+  try {
+    return { columns: await attempt(files), hasCorruptColumn: false };
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+  }
+  for (const file of files) {
+    try {
+      await engine.run(sql`CREATE OR REPLACE TEMPORARY VIEW ${PROBE} USING parquet OPTIONS (path ${sql.literal(globOf(directory, [file]))})`, { idempotent: true });
+      const columns = describe(await engine.query(sql`DESCRIBE ${PROBE}`));
+      const clashes = [...columns]
+        .map(([name, type]) => ({ name, type, tableType: tableColumns.get(name.toLowerCase()) as string }))
+        .filter((c) => c.tableType !== undefined && c.tableType.toLowerCase() !== c.type.toLowerCase());
+      if (clashes.length > 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: clashReason(clashes, columns) });
+    } catch (error) {
+      const message = error instanceof EngineError && error.cause instanceof Error ? error.cause.message : String(error);
+      outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `not a readable parquet file: ${(message.split('\n')[0] ?? message).slice(0, 300)}` });
+    }
+  }
+  const remaining = files.filter((f) => !outcomes.has(f.path));
+  if (remaining.length === 0) return null;
+  return { columns: await attempt(remaining), hasCorruptColumn: false };
+}
+
+/** Rows per file and, for delimited files, the first malformed record (one record per line). */
+function checkStatement(group: Group, hasCorruptColumn: boolean): Sql {
+  if (!hasCorruptColumn) return sql`SELECT ${FILE_NAME} AS name, COUNT(*) AS row_count, CAST(NULL AS BIGINT) AS bad_line, CAST(NULL AS STRING) AS bad_kind, CAST(NULL AS STRING) AS bad_text FROM ${STAGE} GROUP BY 1`;
+  const header = group.config.hasHeader ? 1 : 0;
+  return sql`SELECT name, COUNT(*) AS row_count, MIN(CASE WHEN bad IS NOT NULL THEN record END) + ${sql.raw(String(header))} AS bad_line,
+  'malformed record (wrong number of columns)' AS bad_kind, MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text
+FROM (SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS record FROM ${STAGE})
+GROUP BY name`;
+}
+
+function insertStatement(engine: Engine, request: LoadRequest, group: Group, columns: readonly string[], excluded: readonly string[]): Sql {
+  const select = columns.length > 0 ? sql.join(columns.map((c) => sql.column(c))) : sql`*`;
+  const where = excluded.length > 0 ? sql` WHERE ${FILE_NAME} NOT IN (${sql.join(excluded.map((n) => sql`${n}`))})` : sql.empty;
+  return sql`INSERT INTO ${targetName(engine, request.table)} BY NAME SELECT ${select}, concat(${group.logicalDirectory}, ${FILE_NAME}) AS _source_file, ${request.runId} AS _batch_id, ${request.ingestedAt} AS _ingested_at FROM ${STAGE}${where}`;
+}
+
+function targetName(engine: Engine, table: TableRef): Sql {
+  return sql.raw(engine.dialect.tableName(table.catalog, table.schema, table.table));
+}
+
+function dirOf(files: readonly ListedFile[]): string {
+  const physical = (files[0] as ListedFile).physical;
+  return physical.slice(0, physical.lastIndexOf('/') + 1);
+}
+
+/** Column names and types from DESCRIBE, without the partitioning section. */
+function describe(rows: readonly Row[]): Map<string, string> {
+  const columns = new Map<string, string>();
+  for (const row of rows) {
+    const name = String(row['col_name'] ?? '');
+    if (!name || name.startsWith('#')) break;
+    columns.set(name, String(row['data_type']));
+  }
+  return columns;
+}
+
+async function describeTable(engine: Engine, table: TableRef): Promise<Map<string, string>> {
+  try {
+    const described = describe(await engine.query(sql`DESCRIBE TABLE ${targetName(engine, table)}`));
+    return new Map([...described].map(([name, type]) => [name.toLowerCase(), type]));
+  } catch (error) {
+    if (error instanceof EngineError && /TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|not found/i.test(error.message)) return new Map();
+    throw error;
+  }
+}
+
+function safeType(type: string): string {
+  if (!SAFE_TYPE.test(type)) throw new Error(`unexpected column type from the engine: ${type}`);
+  return type;
+}
