@@ -172,12 +172,14 @@ for (const target of enginesUnderTest()) {
         expect(byName['data_20240309_wide.csv']?.reason).toMatch(/line 3/);
         expect(byName['data_20240309_utf8.csv']?.status).toBe('QUARANTINED');
         expect(byName['data_20240309_utf8.csv']?.reason).toMatch(/line 3/);
-        expect(byName['data_20240309_empty.csv']).toMatchObject({ status: 'QUARANTINED', reason: 'zero bytes: the file is empty' });
+        // Spark's file scans (binaryFile listing included) skip zero-byte files, so Spark never sees them (docs/engines.md).
+        if (target.name === 'spark') expect(byName['data_20240309_empty.csv']).toBeUndefined();
+        else expect(byName['data_20240309_empty.csv']).toMatchObject({ status: 'QUARANTINED', reason: 'zero bytes: the file is empty' });
         expect(byName['data_20240309_quote.csv']?.status).toBe('QUARANTINED');
         const sources = await engine.query(sql`SELECT _source_file, COUNT(*) AS n FROM ${table(engine, catalog, 'q_raw')} GROUP BY _source_file`);
         expect(sources.map((s) => [String(s['_source_file']).split('/').pop(), Number(s['n'])])).toEqual([['data_20240309_good.csv', 2]]);
         const tracked = await trackerRows(engine, catalog);
-        expect(tracked.filter((t) => t['load_status'] === 'QUARANTINED')).toHaveLength(4);
+        expect(tracked.filter((t) => t['load_status'] === 'QUARANTINED')).toHaveLength(target.name === 'spark' ? 3 : 4);
         expect(tracked.every((t) => t['load_status'] === 'SUCCESS' || String(t['error_message']).length > 0)).toBe(true);
       });
     });

@@ -24,7 +24,7 @@ export const sparkBronze: BronzeAdapter = {
     const { location, config, window, fileName } = request;
     const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN DATE ${sql.literal(window.begin)} AND DATE ${sql.literal(window.end)}`;
     return sql`WITH listing AS (
-  SELECT _metadata.file_name AS name, length, modificationTime FROM binaryFile.${sql.column(location.physical + config.filePattern)}
+  SELECT url_decode(replace(_metadata.file_name, '+', '%2B')) AS name, length, modificationTime FROM binaryFile.${sql.column(location.physical + config.filePattern)}
 ), dated AS (
   SELECT name, length, modificationTime,
     COALESCE(
@@ -112,7 +112,8 @@ ORDER BY d.file_date, d.name`;
       }
       const good = files.filter((f) => !outcomes.has(f.path));
       if (good.length === 0) continue;
-      const excluded = files.filter((f) => outcomes.has(f.path)).map((f) => f.name);
+      // Every file the view reads but that did not pass is excluded, whichever check set it aside.
+      const excluded = staged.files.filter((f) => outcomes.has(f.path)).map((f) => f.name);
       await engine.run(insertStatement(engine, request, { ...group, files }, [...columns.keys()], excluded));
       for (const f of good) outcomes.set(f.path, { status: 'SUCCESS', rows: rows.get(f.path) ?? 0 });
     }
@@ -170,6 +171,8 @@ function stageView(group: Pick<Group, 'directory' | 'format' | 'config' | 'files
 }
 
 interface Staged {
+  /** The files the stage view reads. */
+  readonly files: readonly ListedFile[];
   readonly columns: ReadonlyMap<string, string>;
   readonly hasCorruptColumn: boolean;
 }
@@ -192,7 +195,7 @@ async function stageDelimited(engine: Engine, files: readonly ListedFile[], outc
     const file = byName.get(String(row['name']));
     if (file) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `line ${String(row['line'])}: ${String(row['kind'])}` });
   }
-  return { columns, hasCorruptColumn: true };
+  return { files, columns, hasCorruptColumn: true };
 }
 
 /**
@@ -207,7 +210,7 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
     return describe(await engine.query(sql`DESCRIBE ${STAGE}`));
   };
   try {
-    return { columns: await attempt(files), hasCorruptColumn: false };
+    return { files, columns: await attempt(files), hasCorruptColumn: false };
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
   }
@@ -226,7 +229,7 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
   }
   const remaining = files.filter((f) => !outcomes.has(f.path));
   if (remaining.length === 0) return null;
-  return { columns: await attempt(remaining), hasCorruptColumn: false };
+  return { files: remaining, columns: await attempt(remaining), hasCorruptColumn: false };
 }
 
 /** Rows per file and, for delimited files, the first malformed record (one record per line). */

@@ -35,7 +35,8 @@ export async function createSparkEngine(options: SparkEngineOptions): Promise<En
     port: options.port,
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
-    sessionConf: options.sessionConf,
+    // Full CSV parsing, so a row with the wrong number of fields is always flagged as malformed (the bronze quarantine relies on it).
+    sessionConf: { 'spark.sql.csv.parser.columnPruning.enabled': 'false', ...options.sessionConf },
   });
   try {
     await driver.connect();
