@@ -1,5 +1,6 @@
 export * from '@org/hub-core';
 export * from '@org/hub-bronze';
+export * from '@org/hub-quality';
 export { main as runCli, EXIT } from './cli.js';
 export { formatSummary } from './summary.js';
 export { bundleTargets, bundleVariables } from './bundle.js';
