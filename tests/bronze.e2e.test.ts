@@ -283,6 +283,26 @@ for (const target of enginesUnderTest()) {
       });
     });
 
+    it.runIf(target.name === 'spark')('loads every file exactly once when two runs of the same job start at once', async () => {
+      const days = Array.from({ length: 6 }, (_, i) => `2024030${i + 4}`);
+      const { catalog, config } = creditSetup(days);
+      const runs = await Promise.all(
+        [1, 2].map(() => withEngine((engine) => runBronze({ asOf: AS_OF }, { engine, configPath: config, leaseWaitMs: 300_000 }))),
+      );
+      const loaded = runs.flatMap((r) => r.files.filter((f) => f.status === 'SUCCESS').map((f) => f.path)).sort();
+      expect(loaded).toHaveLength(6);
+      expect(new Set(loaded).size).toBe(6);
+      await withEngine(async (engine) => {
+        const perFile = await engine.query(sql`SELECT _source_file, COUNT(*) AS n, COUNT(DISTINCT _batch_id) AS batches FROM ${table(engine, catalog)} GROUP BY _source_file`);
+        expect(perFile).toHaveLength(6);
+        expect(perFile.every((r) => Number(r['n']) === 2 && Number(r['batches']) === 1)).toBe(true);
+        const tracked = await trackerRows(engine, catalog);
+        expect(tracked.filter((t) => t['load_status'] === 'SUCCESS')).toHaveLength(6);
+        const again = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(again.status).toBe('NOTHING_TO_LOAD');
+      });
+    });
+
     it('loads a legal file name with quotes and SQL in it verbatim, and a canary table survives', async () => {
       const scratch = new Scratch();
       const catalog = freshCatalog();

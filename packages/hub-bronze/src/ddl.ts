@@ -49,7 +49,14 @@ export function ddlStatements(engine: Engine, catalog: string): string[] {
 export async function applyDdl(engine: Engine, catalog: string): Promise<string[]> {
   await engine.prepareCatalogs([catalog]);
   const statements = ddlStatements(engine, catalog);
-  for (const statement of statements) await engine.run(sql.raw(statement), { idempotent: true });
+  for (const statement of statements) {
+    try {
+      await engine.run(sql.raw(statement), { idempotent: true });
+    } catch (error) {
+      // Two runs creating the same table at once: IF NOT EXISTS can still lose the race on Spark's metastore.
+      if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    }
+  }
   return statements;
 }
 
