@@ -20,7 +20,6 @@ describe('loadSettings', () => {
       duckdbLockTimeoutMs: 30_000,
       logLevel: 'info',
       sparkHost: '127.0.0.1',
-      sparkPort: 10000,
     });
   });
 

@@ -11,7 +11,8 @@ const SettingsSchema = z.object({
   duckdbLockTimeoutMs: z.coerce.number().int().nonnegative('milliseconds, 0 or more').default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   sparkHost: z.string().default('127.0.0.1'),
-  sparkPort: z.coerce.number().int().min(1).max(65535).default(10000),
+  /** When absent, the port `pnpm spark:start` recorded, else 10000. */
+  sparkPort: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Settings } from '../settings.js';
 import type { EngineName } from './dialect.js';
@@ -26,13 +28,24 @@ export const engineFactories: Record<EngineName, (context: EngineContext) => Pro
   },
   spark: async ({ settings, logger }) => {
     const { createSparkEngine } = await import('./spark/spark-engine.js');
-    return createSparkEngine({ host: settings.sparkHost, port: settings.sparkPort, logger });
+    return createSparkEngine({ host: settings.sparkHost, port: settings.sparkPort ?? recordedSparkPort() ?? 10000, logger });
   },
   databricks: async ({ logger, env }) => {
     const { createDatabricksEngine } = await import('./databricks/databricks-engine.js');
     return createDatabricksEngine({ env: env ?? process.env, logger });
   },
 };
+
+/** The port a local `pnpm spark:start` wrote, looked up from the working directory upwards. */
+function recordedSparkPort(): number | undefined {
+  let dir = process.cwd();
+  for (let i = 0; i < 5; i++) {
+    const file = join(dir, '.cache', 'spark', 'run', 'port');
+    if (existsSync(file)) return Number(readFileSync(file, 'utf8').trim()) || undefined;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
 
 export function createEngine(name: EngineName, context: EngineContext): Promise<Engine> {
   return engineFactories[name](context);
