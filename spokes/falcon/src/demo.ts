@@ -12,11 +12,9 @@ import {
   type Engine,
 } from '@org/deltalake-hub';
 import { runFalconBronze } from './bronze/falcon-bronze-runner.js';
-import { countRows, runTransforms } from './medallion.js';
+import { countRows, RAW_PREFIX, runTransforms } from './medallion.js';
 import { generateSampleData } from './sample-data.js';
 
-/** The seed's storage prefix; the demo maps it to the generated sample data. */
-export const RAW_PREFIX = 'abfss://raw@storage.dfs.core.windows.net/';
 const SAMPLE_ROOT = fileURLToPath(new URL('../sample-data/', import.meta.url));
 const CATALOG = 'dev_catalog';
 

@@ -2,6 +2,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runSqlFiles, sql, type Engine } from '@org/deltalake-hub';
 
+/** The seed's storage prefix; local runs map it to a folder with a source root. */
+export const RAW_PREFIX = 'abfss://raw@storage.dfs.core.windows.net/';
+
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** The spoke's warehouse-side SQL, layer by layer, in file-name order. */

@@ -4,10 +4,13 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine, runSqlFiles, type Engine } from '@org/deltalake-hub';
+import { runFalconBronze } from '../src/bronze/falcon-bronze-runner.js';
+import { RAW_PREFIX } from '../src/medallion.js';
 import { generateSampleData, pageviewRows, sampleRowCounts, windowDates } from '../src/sample-data.js';
 
 const spoke = fileURLToPath(new URL('..', import.meta.url));
-const CATALOG = 'falcon_test';
+/** The dev target's catalog (databricks.yml), which the runner reads. */
+const CATALOG = 'dev_catalog';
 const AS_OF = '2024-01-07';
 const DAYS = 7;
 const ROWS = 40;
@@ -92,19 +95,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'falcon-transforms-'));
   ({ files } = await generateSampleData({ root: join(dir, 'raw'), asOf: AS_OF, days: DAYS, rowsPerFile: ROWS, seed: SEED }));
   engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse') });
-  await engine.prepareCatalogs([CATALOG]);
-  const list = (suffix: (f: string) => boolean) => `[${files.filter(suffix).map((f) => engine.dialect.literal(f)).join(', ')}]`;
-  const lineage = `filename AS _source_file, 'test-batch' AS _batch_id, TIMESTAMP '2024-01-08 01:00:00' AS _ingested_at`;
-  // Stands in for runBronze in this unit test of the SQL only: the same table shapes the loader creates.
-  await engine.run(`CREATE SCHEMA ${CATALOG}.falcon_bronze`);
-  await engine.run(`CREATE TABLE ${CATALOG}.falcon_bronze.credit_transactions_raw AS SELECT * EXCLUDE (filename), ${lineage}
-    FROM read_csv(${list((f) => basename(f).startsWith('transactions_'))}, header = true, all_varchar = true, filename = true)`);
-  await engine.run(`CREATE TABLE ${CATALOG}.falcon_bronze.debit_transactions_raw AS SELECT * EXCLUDE (filename), ${lineage}
-    FROM read_csv(${list((f) => basename(f).startsWith('debit_'))}, header = true, all_varchar = true, filename = true)`);
-  await engine.run(`CREATE TABLE ${CATALOG}.falcon_bronze.clickstream_raw AS SELECT * EXCLUDE (filename), ${lineage}
-    FROM read_parquet(${list((f) => basename(f).startsWith('clickstream_'))}, filename = true)`);
-  await engine.run(`CREATE TABLE ${CATALOG}.falcon_bronze.pageview_raw AS SELECT * EXCLUDE (filename), ${lineage}
-    FROM read_parquet(${list((f) => basename(f).startsWith('pageviews_'))}, filename = true)`);
+  // The whole medallion flow: the spoke's own runner loads bronze, then the SQL layers run.
+  const summary = await runFalconBronze({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') } });
+  expect(summary.status).toBe('SUCCESS');
+  expect(summary.files).toHaveLength(DAYS * 4);
   await runSqlFiles(engine, [...sqlFiles('silver'), ...sqlFiles('gold'), ...sqlFiles('downstream')], { catalog: CATALOG });
 });
 
@@ -113,12 +107,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('falcon silver, gold and downstream SQL on DuckDB', () => {
+describe('the falcon medallion flow on DuckDB: runner, silver, gold, downstream', () => {
   const csv = () => files.filter((f) => f.endsWith('.csv'));
 
-  it('bronze holds every generated row, bad ones included', async () => {
-    const [row] = await engine.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${CATALOG}.falcon_bronze.credit_transactions_raw`);
-    expect(row?.n).toBe(DAYS * sampleRowCounts(ROWS).credit);
+  it('bronze holds every generated row, bad ones included, with lineage to the abfss path', async () => {
+    const [row] = await engine.query<{ n: number; files: number; prefixed: number }>(
+      `SELECT COUNT(*) AS n, COUNT(DISTINCT _source_file) AS files, SUM(CASE WHEN _source_file LIKE '${RAW_PREFIX}falcon/txn/credit/transactions_%' THEN 1 ELSE 0 END) AS prefixed FROM ${CATALOG}.falcon_bronze.credit_transactions_raw`,
+    );
+    expect(row).toEqual({ n: DAYS * sampleRowCounts(ROWS).credit, files: DAYS, prefixed: DAYS * sampleRowCounts(ROWS).credit });
+    const [click] = await engine.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${CATALOG}.falcon_bronze.clickstream_raw`);
+    expect(click?.n).toBe(DAYS * sampleRowCounts(ROWS).clickstream);
   });
 
   it('silver.transactions is typed, cleaned and deduplicated on transaction_id', async () => {
