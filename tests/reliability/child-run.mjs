@@ -1,0 +1,75 @@
+// A bronze run in its own process over the BUILT packages, with deterministic places to SIGKILL itself.
+// Usage: node child-run.mjs '<json options>' (see ChildRunOptions in support.ts).
+// Prints the run summary (an array of them with `runs` > 1) as one JSON document on stdout; exit codes as the CLI's (0, 1, 2, 3).
+import { createEngine, createLogger, exitCodeFor, isHubError, loadSettings, runBronze } from '../../packages/deltalake-hub/dist/index.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const kill = options.kill ?? null;
+const die = () => process.kill(process.pid, 'SIGKILL');
+
+// Counts the engine's per-statement debug lines: the N-th is logged right after statement N returned.
+let statements = 0;
+const destination = {
+  write(line) {
+    if (kill?.at === 'statement' && line.includes('"msg":"statement"') && ++statements === kill.n) die();
+    if (/"level":(40|50|60)/.test(line)) process.stderr.write(line);
+  },
+};
+const logger = createLogger({ level: 'debug', destination });
+
+let tablesStarted = 0;
+let tablesDone = 0;
+let loads = 0;
+const settings = loadSettings({ engine: 'duckdb', warehouse: options.warehouse });
+
+/** One bronze run on an engine of its own, as one CLI invocation would do. */
+async function runOnce() {
+  const engine = await createEngine('duckdb', { settings, logger });
+  try {
+    return await runBronze(
+      { asOf: options.asOf, beginDate: options.beginDate, category: options.category, force: options.force },
+      {
+        engine,
+        configPath: options.config,
+        variables: options.variables,
+        logger,
+        leaseWaitMs: options.leaseWaitMs,
+        onProgress: (event) => {
+          // Tells a watching parent that this run holds the warehouse and is loading.
+          if (event.kind === 'table-start') process.stderr.write(`progress: table-start ${event.table}\n`);
+          if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die();
+          if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die();
+        },
+        hooks: {
+          afterLoad: (table) => {
+            // Names the table for the parent (stderr is a pipe: the write is synchronous).
+            if (kill?.at === 'afterLoad' && ++loads === kill.table) {
+              process.stderr.write(`kill-point: afterLoad ${table}\n`);
+              die();
+            }
+          },
+        },
+      },
+    );
+  } finally {
+    await engine.close();
+  }
+}
+
+// `runs` > 1 runs again after each run ends (a recovery run and the run after it, say) and prints an array.
+const runs = options.runs ?? 1;
+const summaries = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    const summary = await runOnce();
+    summaries.push(summary);
+    process.exitCode = exitCodeFor(summary);
+  }
+  process.stdout.write(`${JSON.stringify(runs === 1 ? summaries[0] : summaries)}\n`);
+} catch (error) {
+  const code = isHubError(error) ? error.code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code, message } })}\n`);
+  process.stderr.write(`child-run: ${code}: ${message}\n`);
+  process.exitCode = code === 'LEASE_HELD' || code === 'WAREHOUSE_LOCKED' ? 3 : 1;
+}
