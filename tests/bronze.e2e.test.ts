@@ -283,7 +283,8 @@ for (const target of enginesUnderTest()) {
       });
     });
 
-    it.runIf(target.name === 'spark')('loads every file exactly once when two runs of the same job start at once', async () => {
+    // Separate sessions writing one Delta table; the embedded engine admits one process per warehouse (tests/reliability covers it).
+    if (target.name === 'spark') it('loads every file exactly once when two runs of the same job start at once', async () => {
       const days = Array.from({ length: 6 }, (_, i) => `2024030${i + 4}`);
       const { catalog, config } = creditSetup(days);
       const runs = await Promise.all(

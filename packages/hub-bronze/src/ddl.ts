@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { HubError, sql, type Engine } from '@org/hub-core';
 
 export const METADATA_SCHEMA = 'bronze_metadata';
+const CREATE_RACE = /already exists|DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|DELTA_CONCURRENT|Concurrent/i;
+
 export const DDL_FILES = ['file_config.sql', 'load_tracker.sql', 'load_lease.sql'] as const;
 
 /** The ddl/ folder: shipped beside the published package, or at the workspace root. */
@@ -50,11 +52,15 @@ export async function applyDdl(engine: Engine, catalog: string): Promise<string[
   await engine.prepareCatalogs([catalog]);
   const statements = ddlStatements(engine, catalog);
   for (const statement of statements) {
-    try {
-      await engine.run(sql.raw(statement), { idempotent: true });
-    } catch (error) {
-      // Two runs creating the same table at once: IF NOT EXISTS can still lose the race on Spark's metastore.
-      if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await engine.run(sql.raw(statement), { idempotent: true });
+        break;
+      } catch (error) {
+        // Two runs creating the same table at once can both pass IF NOT EXISTS; the loser retries and then sees the table.
+        if (!(error instanceof Error && CREATE_RACE.test(error.message)) || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
   return statements;

@@ -12,6 +12,9 @@ import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSumm
 
 const STAGE = sql.raw('__hub_stage');
 const SOURCE = '__hub_source';
+const LINEAGE = ['_source_file', '_batch_id', '_ingested_at'] as const;
+/** A header name with control characters is a broken file, not a column (a binary file read as CSV, say). */
+const VALID_COLUMN = /^[^\u0000-\u001f]+$/;
 
 /** DuckDB: `read_blob` lists without reading; one staged scan per table with per-file rejects. */
 export const duckDbBronze: BronzeAdapter = {
@@ -19,7 +22,7 @@ export const duckDbBronze: BronzeAdapter = {
     const { location, config, window, fileName } = request;
     const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN CAST(${window.begin} AS DATE) AND CAST(${window.end} AS DATE)`;
     return sql`WITH listing AS (
-  SELECT filename AS physical, size, last_modified FROM read_blob(${location.physical + config.filePattern})
+  SELECT filename AS physical, size, last_modified FROM read_blob(${escapeGlob(location.physical) + config.filePattern})
 ), dated AS (
   SELECT physical, size, last_modified, regexp_extract(physical, '[^/]+$', 0) AS name,
     COALESCE(
@@ -43,30 +46,24 @@ ORDER BY d.file_date, d.name`;
 
   planLoad(engine, request) {
     const statements = [stageStatement(request.files)];
-    statements.push(insertStatement(engine, request, []));
+    statements.push(insertStatement(engine, request, [], null));
     return statements;
   },
 
   async load(engine, request) {
     const outcomes = new Map<string, FileOutcome>();
+    const quarantine = (file: Pick<ListedFile, 'path'>, reason: string) => outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
     let files = request.files.filter((f) => {
       if (f.sizeBytes > 0) return true;
-      outcomes.set(f.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
+      quarantine(f, 'zero bytes: the file is empty');
       return false;
     });
-    // A file the engine cannot open at all fails the whole scan; the error names it, so it is set aside and the scan repeated.
-    for (;;) {
-      if (files.length === 0) return { outcomes };
-      try {
-        await engine.run(stageStatement(files), { idempotent: true });
-        break;
-      } catch (error) {
-        const culprit = fileNamedIn(error, files);
-        if (!culprit) throw error;
-        outcomes.set(culprit.path, { status: 'QUARANTINED', rows: 0, reason: firstLine(error) });
-        files = files.filter((f) => f !== culprit);
-      }
-    }
+    const tableColumns = await tableColumnsOf(engine, request.table);
+    // Reject tables outlive the statement that filled them: clear them so only this load's rejects are read.
+    await engine.run(sql`DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans`, { idempotent: true });
+    files = await stage(engine, files, tableColumns, quarantine);
+    if (files.length === 0) return { outcomes };
+
     const byPhysical = new Map(files.map((f) => [f.physical, f]));
     // Row-level rejects exist only for delimited scans (parquet files fail whole, above).
     const delimited = files.some((f) => f.config.fileFormat === 'delimited');
@@ -75,54 +72,72 @@ FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.fi
 ORDER BY s.file_path, e.line`);
     for (const [physical, reason] of describeRejects(rejects)) {
       const file = byPhysical.get(physical);
-      if (file) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+      if (file) quarantine(file, reason);
     }
 
+    // Per file: its rows, and which columns it has values in (a union by name gives every file every column).
     const stageColumns = await columnsOf(engine, sql`DESCRIBE ${STAGE}`, 'column_name', 'column_type');
     stageColumns.delete(SOURCE);
-    const tableColumns = await tableColumnsOf(engine, request.table);
+    const columnList = [...stageColumns.keys()];
+    const profile = await engine.query(
+      sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n${sql.join(columnList.map((c, i) => sql`, COUNT(${sql.column(c)}) AS ${sql.raw(`c${i}`)}`), sql.empty)} FROM ${STAGE} GROUP BY ${sql.column(SOURCE)}`,
+    );
+    const rowsByPath = new Map(profile.map((r) => [String(r['path']), Number(r['n'])]));
+    const filled = new Map(profile.map((r) => [String(r['path']), new Set(columnList.filter((_, i) => Number(r[`c${i}`]) > 0))]));
+    const dataColumns = [...tableColumns.keys()].filter((c) => !(LINEAGE as readonly string[]).includes(c));
+    for (const file of files) {
+      if (outcomes.has(file.path)) continue;
+      const columns = filled.get(file.path) ?? new Set<string>();
+      const invalid = [...columns].find((c) => !VALID_COLUMN.test(c));
+      if (invalid !== undefined) quarantine(file, `invalid column name ${JSON.stringify(invalid)} in the header`);
+      else if (dataColumns.length > 0 && columns.size > 0 && ![...columns].some((c) => tableColumns.has(c.toLowerCase()))) {
+        quarantine(file, `none of its columns (${[...columns].slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`);
+      }
+    }
+    // Columns only quarantined files have values in never reach the table.
+    const good = () => files.filter((f) => !outcomes.has(f.path));
+    const keep = columnList.filter((c) => tableColumns.has(c.toLowerCase()) || (VALID_COLUMN.test(c) && !columnOnlyInBad(c, files, filled, outcomes)));
+
     const target = sql.raw(engine.dialect.tableName(request.table.catalog, request.table.schema, request.table.table));
     if (tableColumns.size === 0) {
       await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
+      const columnsSql = keep.map((c) => sql`${sql.column(c)} ${sql.raw(safeType(stageColumns.get(c) as string))}`);
       await engine.run(
-        sql`CREATE TABLE IF NOT EXISTS ${target} AS SELECT * EXCLUDE (${sql.column(SOURCE)}), CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS VARCHAR) AS _batch_id, CAST(NULL AS TIMESTAMP) AS _ingested_at FROM ${STAGE} LIMIT 0`,
+        sql`CREATE TABLE IF NOT EXISTS ${target} (${sql.join([...columnsSql, sql`_source_file VARCHAR, _batch_id VARCHAR, _ingested_at TIMESTAMP`])})`,
         { idempotent: true },
       );
     } else {
-      for (const [name, type] of stageColumns) {
-        if (!tableColumns.has(name.toLowerCase())) {
-          await engine.run(sql`ALTER TABLE ${target} ADD COLUMN ${sql.column(name)} ${sql.raw(safeType(type))}`);
-        }
+      for (const name of keep) {
+        if (!tableColumns.has(name.toLowerCase())) await engine.run(sql`ALTER TABLE ${target} ADD COLUMN ${sql.column(name)} ${sql.raw(safeType(stageColumns.get(name) as string))}`);
       }
-      // Values that the table's column type cannot hold: the whole file is quarantined, none of its rows land.
-      const clashing = [...stageColumns].filter(([name, type]) => {
-        const tableType = tableColumns.get(name.toLowerCase());
-        return tableType !== undefined && tableType.toUpperCase() !== type.toUpperCase();
-      });
+      // Values the table's column type cannot hold (or would change, as 5.5 into BIGINT): the whole file is quarantined.
+      const clashing = keep
+        .map((name) => ({ name, type: stageColumns.get(name) as string, tableType: tableColumns.get(name.toLowerCase()) }))
+        .filter((c): c is { name: string; type: string; tableType: string } => c.tableType !== undefined && c.tableType.toUpperCase() !== c.type.toUpperCase());
       if (clashing.length > 0) {
-        const conditions = clashing.map(([name]) => {
-          const tableType = safeType(tableColumns.get(name.toLowerCase()) as string);
-          return { name, tableType, sql: sql`(${sql.column(name)} IS NOT NULL AND TRY_CAST(${sql.column(name)} AS ${sql.raw(tableType)}) IS NULL)` };
+        const conditions = clashing.map((c) => {
+          const tableType = sql.raw(safeType(c.tableType));
+          const column = sql.column(c.name);
+          const lossy = c.type.toUpperCase() === 'VARCHAR' ? sql.empty : sql` OR CAST(TRY_CAST(${column} AS ${tableType}) AS ${sql.raw(safeType(c.type))}) IS DISTINCT FROM ${column}`;
+          return { ...c, sql: sql`(${column} IS NOT NULL AND (TRY_CAST(${column} AS ${tableType}) IS NULL${lossy}))` };
         });
-        const rows = await engine.query(sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c) => sql`MAX(CASE WHEN ${c.sql} THEN 1 ELSE 0 END) AS ${sql.column(`clash_${c.name}`)}`))}
+        const rows = await engine.query(sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c, i) => sql`MAX(CASE WHEN ${c.sql} THEN 1 ELSE 0 END) AS ${sql.raw(`clash_${i}`)}`))}
 FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP BY ${sql.column(SOURCE)}`);
         for (const row of rows) {
-          const columns = conditions.filter((c) => row[`clash_${c.name}`] === 1);
-          outcomes.set(String(row['path']), { status: 'QUARANTINED', rows: 0, reason: clashReason(columns, stageColumns) });
+          const hit = conditions.filter((_, i) => row[`clash_${i}`] === 1).map((c) => ({ name: c.name, tableType: c.tableType }));
+          quarantine({ path: String(row['path']) }, clashReason(hit, stageColumns));
         }
       }
     }
 
     const excluded = [...outcomes.keys()];
-    const counts = await engine.query(sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n FROM ${STAGE} GROUP BY ${sql.column(SOURCE)}`);
-    const countByPath = new Map(counts.map((r) => [String(r['path']), Number(r['n'])]));
-    if (request.replacePaths.length > 0) {
+    if (request.replacePaths.length > 0 && tableColumns.size > 0) {
       await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`, { idempotent: true });
     }
-    if (files.some((f) => !outcomes.has(f.path))) await engine.run(insertStatement(engine, request, excluded));
+    if (good().length > 0) await engine.run(insertStatement(engine, request, excluded, keep));
     await engine.run(sql`DROP TABLE IF EXISTS ${STAGE}`, { idempotent: true });
     for (const file of files) {
-      if (!outcomes.has(file.path)) outcomes.set(file.path, { status: 'SUCCESS', rows: countByPath.get(file.path) ?? 0 });
+      if (!outcomes.has(file.path)) outcomes.set(file.path, { status: 'SUCCESS', rows: rowsByPath.get(file.path) ?? 0 });
     }
     return { outcomes } satisfies LoadResult;
   },
@@ -132,25 +147,109 @@ FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP B
   },
 };
 
+/**
+ * Stages the files in one scan. A file the engine cannot open fails the whole scan: when the
+ * error names it, it is set aside; otherwise each file is probed alone, on that failure path only,
+ * and files that cannot be read or whose column types cannot sit beside the others are set aside.
+ */
+async function stage(
+  engine: Engine,
+  files: ListedFile[],
+  tableColumns: ReadonlyMap<string, string>,
+  quarantine: (file: ListedFile, reason: string) => void,
+): Promise<ListedFile[]> {
+  let probed = false;
+  for (;;) {
+    if (files.length === 0) return files;
+    try {
+      await engine.run(stageStatement(files), { idempotent: true });
+      return files;
+    } catch (error) {
+      const culprit = fileNamedIn(error, files);
+      if (culprit) {
+        quarantine(culprit, firstLine(error));
+        files = files.filter((f) => f !== culprit);
+        continue;
+      }
+      if (probed) throw error;
+      probed = true;
+      files = await probeEach(engine, files, tableColumns, quarantine);
+    }
+  }
+}
+
+async function probeEach(
+  engine: Engine,
+  files: readonly ListedFile[],
+  tableColumns: ReadonlyMap<string, string>,
+  quarantine: (file: ListedFile, reason: string) => void,
+): Promise<ListedFile[]> {
+  const schemas = new Map<ListedFile, Map<string, string>>();
+  for (const file of files) {
+    try {
+      schemas.set(file, await columnsOf(engine, sql`DESCRIBE ${scanOf(file)}`, 'column_name', 'column_type'));
+    } catch (error) {
+      quarantine(file, firstLine(error));
+    }
+  }
+  // Each column's type: the table's, else the one most files have.
+  const votes = new Map<string, Map<string, number>>();
+  for (const columns of schemas.values()) {
+    for (const [name, type] of columns) {
+      const tally = votes.get(name.toLowerCase()) ?? new Map<string, number>();
+      tally.set(type, (tally.get(type) ?? 0) + 1);
+      votes.set(name.toLowerCase(), tally);
+    }
+  }
+  const expected = (name: string) => tableColumns.get(name.toLowerCase()) ?? [...(votes.get(name.toLowerCase()) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const kept: ListedFile[] = [];
+  for (const [file, columns] of schemas) {
+    const clashes = [...columns].filter(([name, type]) => isNested(type) !== isNested(expected(name) ?? type) || (isNested(type) && type !== expected(name)));
+    if (clashes.length > 0) quarantine(file, clashReason(clashes.map(([name]) => ({ name, tableType: expected(name) ?? '?' })), columns));
+    else kept.push(file);
+  }
+  return kept;
+}
+
+function isNested(type: string): boolean {
+  return /STRUCT|MAP|\[|UNION/i.test(type);
+}
+
+function columnOnlyInBad(column: string, files: readonly ListedFile[], filled: ReadonlyMap<string, Set<string>>, outcomes: ReadonlyMap<string, FileOutcome>): boolean {
+  const inGood = files.some((f) => !outcomes.has(f.path) && filled.get(f.path)?.has(column));
+  const inBad = files.some((f) => outcomes.has(f.path) && filled.get(f.path)?.has(column));
+  return inBad && !inGood;
+}
+
 /** One scan per file, unioned by name: each file is sniffed on its own and its rejects are recorded per scan. */
 function stageStatement(files: readonly ListedFile[]): Sql {
-  const branches = files.map((file) => {
-    const config = file.config;
-    if (config.fileFormat === 'parquet') {
-      return sql`SELECT *, ${file.path} AS ${sql.column(SOURCE)} FROM read_parquet(${file.physical})`;
-    }
-    const read = sql`read_csv(${file.physical}, delim = ${config.delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(config.hasHeader ? 'true' : 'false')}, all_varchar = true, store_rejects = true)`;
-    // Without a header, columns are named _c0, _c1, ... as Spark names them.
-    const columns = config.hasHeader ? sql`*` : sql.raw(`COLUMNS('^column(\\d+)$') AS '_c\\1'`);
-    return sql`SELECT ${columns}, ${file.path} AS ${sql.column(SOURCE)} FROM ${read}`;
-  });
+  const branches = files.map((file) => sql`SELECT ${columnsOf_(file)}, ${file.path} AS ${sql.column(SOURCE)} FROM ${scanOf(file)}`);
   return sql`CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${sql.join(branches, sql`\nUNION ALL BY NAME\n`)}`;
 }
 
-function insertStatement(engine: Engine, request: LoadRequest, excluded: readonly string[]): Sql {
+/** The table function reading one file; its path is escaped so glob characters in a name match only themselves. */
+function scanOf(file: ListedFile): Sql {
+  const path = escapeGlob(file.physical);
+  const config = file.config;
+  if (config.fileFormat === 'parquet') return sql`read_parquet(${path})`;
+  return sql`read_csv(${path}, delim = ${config.delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(config.hasHeader ? 'true' : 'false')}, all_varchar = true, store_rejects = true)`;
+}
+
+function columnsOf_(file: ListedFile): Sql {
+  // Without a header, columns are named _c0, _c1, ... as Spark names them.
+  return file.config.fileFormat === 'delimited' && !file.config.hasHeader ? sql.raw(`COLUMNS('^column(\\d+)$') AS '_c\\1'`) : sql`*`;
+}
+
+/** DuckDB globs treat [ ] * ? specially; bracketing them makes each match itself. */
+export function escapeGlob(path: string): string {
+  return path.replace(/[[*?]/g, (c) => `[${c}]`);
+}
+
+function insertStatement(engine: Engine, request: LoadRequest, excluded: readonly string[], columns: readonly string[] | null): Sql {
   const target = sql.raw(engine.dialect.tableName(request.table.catalog, request.table.schema, request.table.table));
   const where = excluded.length > 0 ? sql` WHERE ${sql.column(SOURCE)} NOT IN (${sql.join(excluded.map((p) => sql`${p}`))})` : sql.empty;
-  return sql`INSERT INTO ${target} BY NAME SELECT * EXCLUDE (${sql.column(SOURCE)}), ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, ${request.ingestedAt} AS _ingested_at FROM ${STAGE}${where}`;
+  const select = columns === null ? sql`* EXCLUDE (${sql.column(SOURCE)})` : sql.join(columns.map((c) => sql.column(c)));
+  return sql`INSERT INTO ${target} BY NAME SELECT ${select}, ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, ${request.ingestedAt} AS _ingested_at FROM ${STAGE}${where}`;
 }
 
 async function columnsOf(engine: Engine, query: Sql, nameKey: string, typeKey: string): Promise<Map<string, string>> {
