@@ -309,16 +309,31 @@ for (const target of enginesUnderTest()) {
       const catalog = freshCatalog();
       const name = "a';DROP TABLE canary;--_20240309.csv";
       scratch.write(`raw/inj/${name}`, csvFile(['id', 'note'], [[1, "it's"], [2, '"quoted; --"']]));
+      // Glob characters in a name match only themselves: b[1] is not b1, b* is not b1.
+      scratch.write('raw/inj/b[1]_20240309.csv', csvFile(['id', 'note'], [[10, 'bracket']]));
+      scratch.write('raw/inj/b1_20240309.csv', csvFile(['id', 'note'], [[11, 'plain'], [12, 'plain']]));
+      scratch.write('raw/inj/b*_20240309.csv', csvFile(['id', 'note'], [[13, 'star']]));
       const config = scratch.config([`falcon,inj,inj,*.csv,${scratch.path('raw', 'inj')}/,delimited,",",true,${catalog},falcon_bronze,inj_raw,true`]);
       await withEngine(async (engine) => {
         await engine.prepareCatalogs([catalog]);
         await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(catalog, 'falcon_bronze'))}`);
         await engine.run(sql`CREATE TABLE ${table(engine, catalog, 'canary')} AS SELECT 1 AS alive`);
         const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
-        expect(summary.files.map((f) => [f.path.split('/').pop(), f.status, f.rows])).toEqual([[name, 'SUCCESS', 2]]);
-        const rows = await engine.query(sql`SELECT note, _source_file FROM ${table(engine, catalog, 'inj_raw')} ORDER BY id`);
-        expect(rows.map((r) => r['note'])).toEqual(["it's", 'quoted; --']);
-        expect(String(rows[0]?.['_source_file']).endsWith(name)).toBe(true);
+        expect(summary.files.map((f) => [f.path.split('/').pop(), f.status, f.rows]).sort()).toEqual([
+          [name, 'SUCCESS', 2],
+          ['b*_20240309.csv', 'SUCCESS', 1],
+          ['b1_20240309.csv', 'SUCCESS', 2],
+          ['b[1]_20240309.csv', 'SUCCESS', 1],
+        ]);
+        const rows = await engine.query(sql`SELECT note, _source_file FROM ${table(engine, catalog, 'inj_raw')} ORDER BY CAST(id AS INT)`);
+        expect(rows.map((r) => [r['note'], String(r['_source_file']).split('/').pop()])).toEqual([
+          ["it's", name],
+          ['quoted; --', name],
+          ['bracket', 'b[1]_20240309.csv'],
+          ['plain', 'b1_20240309.csv'],
+          ['plain', 'b1_20240309.csv'],
+          ['star', 'b*_20240309.csv'],
+        ]);
         expect(await count(engine, catalog, 'canary')).toBe(1);
       });
     });

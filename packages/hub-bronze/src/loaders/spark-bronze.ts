@@ -24,7 +24,7 @@ export const sparkBronze: BronzeAdapter = {
     const { location, config, window, fileName } = request;
     const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN DATE ${sql.literal(window.begin)} AND DATE ${sql.literal(window.end)}`;
     return sql`WITH listing AS (
-  SELECT url_decode(replace(_metadata.file_name, '+', '%2B')) AS name, length, modificationTime FROM binaryFile.${sql.column(location.physical + config.filePattern)}
+  SELECT url_decode(replace(_metadata.file_name, '+', '%2B')) AS name, length, modificationTime FROM binaryFile.${sql.column(escapeHadoopGlob(location.physical) + config.filePattern)}
 ), dated AS (
   SELECT name, length, modificationTime,
     COALESCE(
@@ -148,8 +148,14 @@ function groups(files: readonly ListedFile[]): Group[] {
 
 /** A Hadoop glob naming exactly these files: `dir/{a.csv,b.csv}`, metacharacters escaped. */
 function globOf(directory: string, files: readonly ListedFile[]): string {
-  const names = files.map((f) => f.name.replace(/[\\{}[\]*?,]/g, (c) => `\\${c}`));
-  return names.length === 1 ? `${directory}${names[0]}` : `${directory}{${names.join(',')}}`;
+  const names = files.map((f) => escapeHadoopGlob(f.name).replaceAll(',', '\\,'));
+  const dir = escapeHadoopGlob(directory);
+  return names.length === 1 ? `${dir}${names[0]}` : `${dir}{${names.join(',')}}`;
+}
+
+/** Hadoop glob metacharacters, backslash-escaped so a path matches only itself. */
+function escapeHadoopGlob(path: string): string {
+  return path.replace(/[\\{}[\]*?]/g, (c) => `\\${c}`);
 }
 
 function csvOptions(config: ListedFile['config']): Sql {
