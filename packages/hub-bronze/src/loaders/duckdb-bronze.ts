@@ -79,24 +79,33 @@ ORDER BY s.file_path, e.line`);
     const stageColumns = await columnsOf(engine, sql`DESCRIBE ${STAGE}`, 'column_name', 'column_type');
     stageColumns.delete(SOURCE);
     const columnList = [...stageColumns.keys()];
+    const validColumns = columnList.filter((c) => VALID_COLUMN.test(c));
     const profile = await engine.query(
-      sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n${sql.join(columnList.map((c, i) => sql`, COUNT(${sql.column(c)}) AS ${sql.raw(`c${i}`)}`), sql.empty)} FROM ${STAGE} GROUP BY ${sql.column(SOURCE)}`,
+      sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n${sql.join(validColumns.map((c, i) => sql`, COUNT(${sql.column(c)}) AS ${sql.raw(`c${i}`)}`), sql.empty)} FROM ${STAGE} GROUP BY ${sql.column(SOURCE)}`,
     );
     const rowsByPath = new Map(profile.map((r) => [String(r['path']), Number(r['n'])]));
-    const filled = new Map(profile.map((r) => [String(r['path']), new Set(columnList.filter((_, i) => Number(r[`c${i}`]) > 0))]));
+    const filled = new Map(profile.map((r) => [String(r['path']), new Set(validColumns.filter((_, i) => Number(r[`c${i}`]) > 0))]));
+    // A header with control characters, or none at all, means the file is not delimited text (binary, compressed):
+    // it is probed on its own, which happens only when the stage shows such a column or a file gave no rows.
+    const garbage = validColumns.length < columnList.length;
+    for (const file of files) {
+      if (outcomes.has(file.path) || file.config.fileFormat !== 'delimited' || (!garbage && (rowsByPath.get(file.path) ?? 0) > 0)) continue;
+      const header = [...(await columnsOf(engine, sql`DESCRIBE SELECT * FROM ${scanOf(file)}`, 'column_name', 'column_type')).keys()];
+      const invalid = header.find((c) => !VALID_COLUMN.test(c));
+      if (invalid !== undefined) quarantine(file, `not a delimited text file: its header holds control characters (${JSON.stringify(invalid.slice(0, 20))})`);
+      else if (file.config.hasHeader && header.every((c) => /^column\d+$/.test(c))) quarantine(file, 'not a delimited text file: no header row could be read (binary or compressed content?)');
+    }
     const dataColumns = [...tableColumns.keys()].filter((c) => !(LINEAGE as readonly string[]).includes(c));
     for (const file of files) {
       if (outcomes.has(file.path)) continue;
       const columns = filled.get(file.path) ?? new Set<string>();
-      const invalid = [...columns].find((c) => !VALID_COLUMN.test(c));
-      if (invalid !== undefined) quarantine(file, `invalid column name ${JSON.stringify(invalid)} in the header`);
-      else if (dataColumns.length > 0 && columns.size > 0 && ![...columns].some((c) => tableColumns.has(c.toLowerCase()))) {
+      if (dataColumns.length > 0 && columns.size > 0 && ![...columns].some((c) => tableColumns.has(c.toLowerCase()))) {
         quarantine(file, `none of its columns (${[...columns].slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`);
       }
     }
     // Columns only quarantined files have values in never reach the table.
     const good = () => files.filter((f) => !outcomes.has(f.path));
-    const keep = columnList.filter((c) => tableColumns.has(c.toLowerCase()) || (VALID_COLUMN.test(c) && !columnOnlyInBad(c, files, filled, outcomes)));
+    const keep = validColumns.filter((c) => tableColumns.has(c.toLowerCase()) || !columnOnlyInBad(c, files, filled, outcomes));
 
     const target = sql.raw(engine.dialect.tableName(request.table.catalog, request.table.schema, request.table.table));
     if (tableColumns.size === 0) {
@@ -187,7 +196,7 @@ async function probeEach(
   const schemas = new Map<ListedFile, Map<string, string>>();
   for (const file of files) {
     try {
-      schemas.set(file, await columnsOf(engine, sql`DESCRIBE ${scanOf(file)}`, 'column_name', 'column_type'));
+      schemas.set(file, await columnsOf(engine, sql`DESCRIBE SELECT * FROM ${scanOf(file)}`, 'column_name', 'column_type'));
     } catch (error) {
       quarantine(file, firstLine(error));
     }

@@ -38,8 +38,8 @@ export abstract class Dialect {
 
   /** Quotes a data column name taken from a file header; any printable text is allowed. */
   quoteColumn(name: string): string {
-    // Control characters in a column name are never legitimate and would break logs and DDL.
-    if (name.length === 0 || /[\u0000-\u001f]/.test(name)) {
+    // Any header text can be quoted (the loader decides which names become columns); NUL cannot.
+    if (name.length === 0 || name.includes('\u0000')) {
       throw new HubError('CONFIG_INVALID', `invalid column name ${JSON.stringify(name)}`);
     }
     const q = this.quoteChar;
