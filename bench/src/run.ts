@@ -1,0 +1,263 @@
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbEngine } from '@org/deltalake-hub';
+import { listingData, statementData, transactionData } from './data.js';
+import { memory, memoryChild, type MemoryJob, type MemoryResult } from './memory.js';
+import { formatReport } from './report.js';
+import { resolution, type ResolutionResult } from './resolution.js';
+import { sparkStatements, type SparkResult } from './spark.js';
+import { statementCounts, type StatementsResult } from './statements.js';
+import { throughput, type ThroughputResult } from './throughput.js';
+import { whatIf, whatIfResolution, type ResolutionWhatIfResult, type WhatIfResult } from './what-if.js';
+import { DATA_DIR, errorMessage, freshDir, log, REPO_ROOT, round, timed } from './util.js';
+
+const BENCHMARKS = ['throughput', 'statements', 'resolution', 'memory', 'spark', 'what-if'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+/** what-if is an investigation, not a figure with a goal: it runs when asked for. */
+const DEFAULT_BENCHMARKS: readonly Benchmark[] = ['throughput', 'statements', 'resolution', 'memory', 'spark'];
+
+export interface Options {
+  readonly json: boolean;
+  readonly quick: boolean;
+  readonly only: readonly Benchmark[];
+  readonly seed: number;
+  readonly files: number;
+  readonly rowsPerFile: number;
+  readonly repetitions: number;
+  readonly statementFiles: readonly number[];
+  readonly listingFiles: number;
+  readonly listingFolders: number;
+  readonly trackerRows: number;
+  readonly memoryLimit: string;
+  readonly smallFiles: number;
+}
+
+const USAGE = `pnpm bench [--json] [--quick] [--only a,b] [options]
+
+  --json               one JSON document on stdout (progress stays on stderr)
+  --quick              a small run for development (about a minute)
+  --only LIST          any of ${BENCHMARKS.join(',')} (default: all but what-if)
+  --files N            throughput files (default 200)
+  --rows-per-file N    rows per throughput file (default 10000)
+  --reps N             timed repetitions, median reported (default 3)
+  --listing-files N    files listed by the resolution benchmark (default 100000)
+  --tracker-rows N     tracker rows for the resolution benchmark (default 1000000)
+  --memory-limit SIZE  DuckDB memory_limit in the memory benchmark (default 1GB)
+  --small-files N      files of the small memory load, a power of ten (default 10)
+  --seed N             data generator seed (default 42)
+  --what-if            also time other spellings of the hub's load SQL (same as adding what-if to --only)`;
+
+function parseArgs(argv: readonly string[]): Options {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    const next = argv[i + 1];
+    if (inline !== undefined) flags.set(name, inline);
+    else if (['json', 'quick', 'what-if', 'help'].includes(name)) flags.set(name, true);
+    else if (next !== undefined && !next.startsWith('--')) {
+      flags.set(name, next);
+      i++;
+    } else throw new Error(`--${name} needs a value\n${USAGE}`);
+  }
+  if (flags.has('help')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const known = new Set(['json', 'quick', 'what-if', 'only', 'files', 'rows-per-file', 'reps', 'listing-files', 'tracker-rows', 'memory-limit', 'small-files', 'seed']);
+  for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${USAGE}`);
+  const quick = flags.get('quick') === true;
+  const int = (name: string, fallback: number): number => {
+    const value = flags.get(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive whole number, got ${String(value)}`);
+    return n;
+  };
+  const onlyFlag = flags.get('only');
+  const only: string[] = typeof onlyFlag === 'string' ? onlyFlag.split(',').map((s) => s.trim()) : [...DEFAULT_BENCHMARKS];
+  if (flags.get('what-if') === true && !only.includes('what-if')) only.push('what-if');
+  for (const name of only) if (!(BENCHMARKS as readonly string[]).includes(name)) throw new Error(`--only: unknown benchmark ${name} (${BENCHMARKS.join(', ')})`);
+  const smallFiles = int('small-files', quick ? 1 : 10);
+  if (!/^10*$/.test(String(smallFiles))) throw new Error('--small-files: expected a power of ten (1, 10, 100)');
+  const options: Options = {
+    json: flags.get('json') === true,
+    quick,
+    only: only as Benchmark[],
+    seed: int('seed', 42),
+    files: int('files', quick ? 20 : 200),
+    rowsPerFile: int('rows-per-file', quick ? 5_000 : 10_000),
+    repetitions: int('reps', quick ? 1 : 3),
+    statementFiles: quick ? [1, 10, 100] : [1, 10, 100, 1000],
+    listingFiles: int('listing-files', quick ? 10_000 : 100_000),
+    listingFolders: 4,
+    trackerRows: int('tracker-rows', quick ? 100_000 : 1_000_000),
+    memoryLimit: typeof flags.get('memory-limit') === 'string' ? (flags.get('memory-limit') as string) : '1GB',
+    smallFiles,
+  };
+  if (options.smallFiles > options.files) throw new Error('--small-files must not exceed --files');
+  if (options.files > 10_000) throw new Error('--files: at most 10000 (file names carry a 4-digit index)');
+  return options;
+}
+
+export interface BenchDocument {
+  readonly benchmark: 'deltalake-hub';
+  readonly startedAt: string;
+  durationSeconds: number;
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGb: number; readonly node: string; readonly platform: string; loadAverage: { start: number[]; end: number[] } };
+  /** Which code was measured: the commit, and product files changed but not committed when the run started. */
+  readonly git: { readonly head: string; readonly uncommitted: readonly string[]; uncommittedAtEnd?: readonly string[] };
+  readonly options: Omit<Options, 'json' | 'only'> & { readonly only: readonly string[] };
+  throughput?: { csv?: ThroughputResult; parquet?: ThroughputResult };
+  /** Statements per run on the embedded engine, keyed by the number of files. */
+  statements?: Record<string, number>;
+  statementsDetail?: Omit<StatementsResult, 'counts'>;
+  whatIf?: { csv?: WhatIfResult; parquet?: WhatIfResult; resolution?: ResolutionWhatIfResult };
+  resolution?: ResolutionResult;
+  memory?: MemoryResult;
+  spark?:
+    | { available: true; host: string; port: number; statements: Record<string, number>; seconds: Record<string, number>; incomplete: StatementsResult['incomplete']; goalMet: boolean }
+    | { available: false; reason: string };
+  goals: Record<string, { goal: string; met: boolean; value: number | string }>;
+  errors: Record<string, string>;
+  seconds: Record<string, number>;
+}
+
+function gitState(): { head: string; uncommitted: string[] } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    // Porcelain lines are "XY path": the status letters take the first three characters.
+    const status = git('status', '--porcelain', '--', 'packages', 'ddl').split('\n').filter((l) => l.length > 3);
+    return { head: git('rev-parse', '--short', 'HEAD').trim(), uncommitted: status.map((l) => l.slice(3)) };
+  } catch {
+    return { head: 'unknown', uncommitted: [] };
+  }
+}
+
+async function main(): Promise<void> {
+  const childAt = process.argv.indexOf('--memory-child');
+  if (childAt >= 0) {
+    await memoryChild(JSON.parse(process.argv[childAt + 1] ?? '{}') as MemoryJob);
+    return;
+  }
+  const options = parseArgs(process.argv.slice(2));
+  mkdirSync(DATA_DIR, { recursive: true });
+  const started = performance.now();
+  const doc: BenchDocument = {
+    benchmark: 'deltalake-hub',
+    startedAt: new Date().toISOString(),
+    durationSeconds: 0,
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      loadAverage: { start: loadavg().map((l) => round(l, 2)), end: [] },
+    },
+    git: gitState(),
+    options: { ...options, only: options.only },
+    goals: {},
+    errors: {},
+    seconds: {},
+  };
+  const wants = (b: Benchmark) => options.only.includes(b);
+  // Each benchmark runs on its own; one failing is reported and the others still run.
+  const step = async (name: string, fn: () => Promise<void>) => {
+    log(`${name} ...`);
+    try {
+      const { seconds } = await timed(fn);
+      doc.seconds[name] = round(seconds, 1);
+    } catch (error) {
+      doc.errors[name] = errorMessage(error);
+      log(`${name} FAILED: ${errorMessage(error)}`);
+      if (process.env['BENCH_DEBUG']) console.error(error);
+    }
+  };
+
+  const needsTransactions = wants('throughput') || wants('memory') || wants('what-if');
+  const txn = needsTransactions ? await transactionData(options.files, options.rowsPerFile, options.seed) : undefined;
+  const stmtFolders = wants('statements') || wants('spark') ? statementData(options.statementFiles, options.seed) : undefined;
+
+  if (wants('throughput') && txn) {
+    doc.throughput = {};
+    for (const format of ['csv', 'parquet'] as const) {
+      await step(`throughput.${format}`, async () => {
+        const result = await throughput(format, txn, options.repetitions);
+        (doc.throughput as Record<string, ThroughputResult>)[format] = result;
+        doc.goals[`throughput.${format}`] = { goal: result.goal, met: result.goalMet, value: result.ratio };
+      });
+    }
+  }
+  if (wants('what-if') && txn) {
+    doc.whatIf = {};
+    for (const format of ['csv', 'parquet'] as const) {
+      await step(`what-if.${format}`, async () => {
+        (doc.whatIf as Record<string, WhatIfResult>)[format] = await whatIf(format, txn, options.repetitions);
+      });
+    }
+    await step('what-if.resolution', async () => {
+      const listing = listingData(options.listingFiles, options.listingFolders, options.seed);
+      (doc.whatIf as { resolution?: ResolutionWhatIfResult }).resolution = await whatIfResolution(listing, options.trackerRows, options.repetitions);
+    });
+  }
+  if (wants('statements') && stmtFolders) {
+    await step('statements', async () => {
+      const warehouse = freshDir(join(DATA_DIR, 'work', 'statements'));
+      const engine = await createDuckDbEngine({ warehouse });
+      try {
+        const { counts, ...detail } = await statementCounts(engine, stmtFolders, (n) => `stmt_n${n}`, warehouse);
+        doc.statements = counts;
+        doc.statementsDetail = detail;
+        doc.goals['statements'] = { goal: detail.goal, met: detail.goalMet, value: JSON.stringify(counts) };
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+  if (wants('resolution')) {
+    await step('resolution', async () => {
+      const listing = listingData(options.listingFiles, options.listingFolders, options.seed);
+      const result = await resolution(listing, options.trackerRows, options.repetitions);
+      doc.resolution = result;
+      doc.goals['resolution'] = { goal: result.goal, met: result.goalMet, value: result.ratio };
+    });
+  }
+  if (wants('memory') && txn) {
+    await step('memory', async () => {
+      const result = await memory(txn, options.smallFiles, options.memoryLimit, availableParallelism());
+      doc.memory = result;
+      doc.goals['memory'] = { goal: result.goal, met: result.goalMet, value: `${result.smallPeakRssMb} / ${result.largePeakRssMb} MiB peak RSS; ${result.small.loadedFiles}/${result.small.files} and ${result.large.loadedFiles}/${result.large.files} files loaded` };
+    });
+  }
+  if (wants('spark') && stmtFolders) {
+    await step('spark', async () => {
+      const result: SparkResult = await sparkStatements(stmtFolders, freshDir(join(DATA_DIR, 'work', 'spark')));
+      if (result.available) {
+        const st = result.statements;
+        doc.spark = { available: true, host: result.host, port: result.port, statements: st.counts, seconds: st.seconds, incomplete: st.incomplete, goalMet: st.goalMet };
+        doc.goals['spark.statements'] = { goal: result.statements.goal, met: result.statements.goalMet, value: JSON.stringify(result.statements.counts) };
+      } else {
+        doc.spark = { available: false, reason: result.reason };
+        log(`spark: unavailable: ${result.reason}`);
+      }
+    });
+  }
+
+  doc.durationSeconds = round((performance.now() - started) / 1000, 1);
+  doc.machine.loadAverage.end = loadavg().map((l) => round(l, 2));
+  // Another build in the same checkout during the run changes the code under it: say so.
+  doc.git.uncommittedAtEnd = gitState().uncommitted;
+  log(`done in ${doc.durationSeconds} s`);
+  process.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : formatReport(doc));
+  if (Object.keys(doc.errors).length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${errorMessage(error)}`);
+  if (process.env['BENCH_DEBUG']) console.error(error);
+  process.exitCode = 1;
+});
