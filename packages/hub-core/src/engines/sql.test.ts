@@ -35,4 +35,11 @@ describe('sql fragments compile per dialect', () => {
   it('escapes backslashes before quotes in Spark literals', () => {
     expect(new SparkDialect().literal("a\\'; DROP TABLE x; --")).toBe("'a\\\\\\'; DROP TABLE x; --'");
   });
+
+  it('joins a list of 200,000 values without overflowing the call stack', () => {
+    const paths = Array.from({ length: 200_000 }, (_, i) => sql`${`/raw/f${i}.csv`}`);
+    const compiled = new DuckDbDialect().compile(sql`SELECT 1 WHERE p IN (${sql.join(paths)})`);
+    expect(Object.keys(compiled.params)).toHaveLength(200_000);
+    expect(compiled.params['p200000']).toBe('/raw/f199999.csv');
+  });
 });

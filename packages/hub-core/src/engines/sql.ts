@@ -29,6 +29,11 @@ function isSqlValue(arg: unknown): arg is SqlValue {
   );
 }
 
+/** Appends one by one: spreading a long list into push() overflows the call stack (a statement over ~7,500 files). */
+function append(target: SqlPart[], source: readonly SqlPart[]): void {
+  for (const part of source) target.push(part);
+}
+
 /** Tagged template: `${x}` becomes a bound value, unless `x` is itself `Sql`. */
 export function sql(strings: TemplateStringsArray, ...args: SqlArg[]): Sql {
   const parts: SqlPart[] = [];
@@ -36,7 +41,7 @@ export function sql(strings: TemplateStringsArray, ...args: SqlArg[]): Sql {
     if (text) parts.push({ kind: 'text', text });
     if (i < args.length) {
       const arg = args[i];
-      if (arg instanceof Sql) parts.push(...arg.parts);
+      if (arg instanceof Sql) append(parts, arg.parts);
       else if (isSqlValue(arg)) parts.push({ kind: 'value', value: arg });
       else throw new TypeError(`unsupported SQL argument: ${typeof arg}`);
     }
@@ -55,8 +60,8 @@ sql.literal = (value: SqlValue): Sql => new Sql([{ kind: 'literal', value }]);
 sql.join = (items: readonly Sql[], separator: Sql = sql.raw(', ')): Sql => {
   const parts: SqlPart[] = [];
   items.forEach((item, i) => {
-    if (i > 0) parts.push(...separator.parts);
-    parts.push(...item.parts);
+    if (i > 0) append(parts, separator.parts);
+    append(parts, item.parts);
   });
   return new Sql(parts);
 };
