@@ -122,6 +122,27 @@ export class Engine {
     await this.query(query, options);
   }
 
+  /**
+   * Runs `work` as one transaction where the engine has them (`capabilities.transactions`),
+   * and statement by statement elsewhere. Any failure, BEGIN and COMMIT included, rolls back.
+   */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.capabilities.transactions) return work();
+    try {
+      await this.run('BEGIN TRANSACTION');
+      const result = await work();
+      await this.run('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await this.run('ROLLBACK', { idempotent: true });
+      } catch {
+        // No transaction was open (BEGIN never ran, or COMMIT did): nothing to undo.
+      }
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     await this.driver.close();
   }

@@ -153,3 +153,29 @@ describe('DuckDB engine: a catalog held by another process', () => {
     expect(await engine.query(`SELECT count(*) AS n FROM cat_a.main.t`)).toEqual([{ n: 0 }]);
   });
 });
+
+describe('DuckDB engine: transactions', () => {
+  it('commits the work of a transaction, and rolls back every statement of one that fails, DDL included', async () => {
+    const engine = await engineAt(join(root, 'transactions'));
+    await engine.prepareCatalogs(['cat']);
+    await engine.run(sql`CREATE SCHEMA ${sql.id('cat', 's')}`);
+    const table = sql.raw(engine.dialect.tableName('cat', 's', 't'));
+    await engine.run(sql`CREATE TABLE ${table} (id BIGINT)`);
+    const committed = await engine.transaction(async () => {
+      await engine.run(sql`INSERT INTO ${table} VALUES (1)`);
+      return 'done';
+    });
+    expect(committed).toBe('done');
+    await expect(
+      engine.transaction(async () => {
+        await engine.run(sql`ALTER TABLE ${table} ADD COLUMN extra VARCHAR`);
+        await engine.run(sql`INSERT INTO ${table} VALUES (2, 'x')`);
+        await engine.run(sql`SELECT * FROM no_such_table`);
+      }),
+    ).rejects.toThrow(/no_such_table/);
+    expect(await engine.query(sql`SELECT * FROM ${table}`)).toEqual([{ id: 1 }]);
+    // The connection is usable afterwards: no transaction was left open.
+    await engine.transaction(() => engine.run(sql`INSERT INTO ${table} VALUES (3)`));
+    expect(await engine.query(sql`SELECT id FROM ${table} ORDER BY id`)).toEqual([{ id: 1 }, { id: 3 }]);
+  });
+});
