@@ -86,7 +86,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
       const replacePaths: string[] = [];
       for (const config of work.configs) {
         const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
-        const listed = await adapter.listFiles(engine, { config, location, tracker: trackerTable, destTable: work.name, window, fileName: params.fileName });
+        const listed = await adapter.listFiles(engine, { config, location, tracker: trackerTable, destTable: work.name, window, fileName: params.fileName, force: params.force });
         for (const file of listed) {
           if (!file.loaded) toLoad.push(file);
           else if (params.force) {

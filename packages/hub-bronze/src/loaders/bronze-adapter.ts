@@ -28,6 +28,8 @@ export interface ListRequest {
   readonly window: LoadWindow;
   /** When given, only this file is selected, whatever its date. */
   readonly fileName?: string | undefined;
+  /** Return loaded files too (a forced reload); otherwise only new files and loaded ones changed on disk. */
+  readonly force?: boolean | undefined;
 }
 
 export interface TableRef {

@@ -1,6 +1,8 @@
+import { open } from 'node:fs/promises';
 import { EngineError, sql, type Engine, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
+  LINEAGE_COLUMNS,
   type BronzeAdapter,
   type FileOutcome,
   type ListedFile,
@@ -10,23 +12,41 @@ import {
 } from './bronze-adapter.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
-const STAGE = sql.raw('__hub_stage');
+/** The column each scan adds with the file's logical path: what `_source_file` holds. */
 const SOURCE = '__hub_source';
-const LINEAGE = ['_source_file', '_batch_id', '_ingested_at'] as const;
-/** A header name with control characters is a broken file, not a column (a binary file read as CSV, say). */
-const VALID_COLUMN = /^[^\u0000-\u001f]+$/;
+/** The physical path, when source roots make it differ from the logical one. */
+const FILE = '__hub_file';
+/** The most of a file read to find its first line. */
+const FIRST_LINE_BYTES = 64 * 1024;
 
-/** DuckDB: `read_blob` lists without reading; one staged scan per table with per-file rejects. */
+/** Files read by one multi-file scan: same format and settings, same header line (or parquet schema), same folder mapping. */
+interface ScanGroup {
+  readonly files: readonly ListedFile[];
+  /** Its columns and their types as the engine reads them, the source column left out. */
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+type Quarantine = (file: Pick<ListedFile, 'path'>, reason: string) => void;
+
+/**
+ * DuckDB: `read_blob` lists without reading. A table's files load in one `INSERT ... SELECT` over
+ * one multi-file scan per distinct header, in a transaction that also removes the rows of files
+ * with rejected lines, so a file lands whole or not at all.
+ */
 export const duckDbBronze: BronzeAdapter = {
   listStatement(engine, request) {
     const { location, config, window, fileName } = request;
     const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN CAST(${window.begin} AS DATE) AND CAST(${window.end} AS DATE)`;
+    // Only what the run acts on comes back: new files, and loaded ones that changed on disk (reported), or all when forced.
+    const wanted = request.force
+      ? sql.empty
+      : sql` AND (t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> d.size) OR (t.modification_time IS NOT NULL AND abs(epoch_ms(d.last_modified) - epoch_ms(t.modification_time)) >= 1000))`;
     return sql`WITH listing AS (
-  SELECT filename AS physical, size, last_modified FROM read_blob(${escapeGlob(location.physical) + config.filePattern})
+  SELECT filename AS physical, size, last_modified, regexp_extract(filename, '[^/]+$', 0) AS name FROM read_blob(${escapeGlob(location.physical) + config.filePattern})
 ), dated AS (
-  SELECT physical, size, last_modified, regexp_extract(physical, '[^/]+$', 0) AS name,
+  SELECT physical, size, last_modified, name,
     COALESCE(
-      CAST(try_strptime(replace(replace(regexp_extract(regexp_extract(physical, '[^/]+$', 0), ${DATE_TOKEN_PATTERN}, 1), '-', ''), '_', ''), '%Y%m%d') AS DATE),
+      CAST(try_strptime(replace(replace(regexp_extract(name, ${DATE_TOKEN_PATTERN}, 1), '-', ''), '_', ''), '%Y%m%d') AS DATE),
       CAST(timezone('UTC', last_modified) AS DATE)) AS file_date
   FROM listing
 )
@@ -34,7 +54,7 @@ SELECT ${location.logical} || d.name AS path, d.physical, d.name, d.size AS size
   strftime(d.file_date, '%Y-%m-%d') AS file_date, t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at
 FROM dated AS d
 LEFT JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = ${location.logical} || d.name
-WHERE ${filter}
+WHERE ${filter}${wanted}
 ORDER BY d.file_date, d.name`;
     void engine;
   },
@@ -45,108 +65,42 @@ ORDER BY d.file_date, d.name`;
   },
 
   planLoad(engine, request) {
-    const statements = [stageStatement(request.files)];
-    statements.push(insertStatement(engine, request, [], null));
-    return statements;
+    // A plan reads no file: it shows one scan per configuration, as a run issues when a table's files share a header.
+    const groups = [...groupBy(request.files, scanKey).values()].map((files) => ({ files, columns: new Map<string, string>() }));
+    return [insertStatement(engine, request, groups)];
   },
 
   async load(engine, request) {
     const outcomes = new Map<string, FileOutcome>();
-    const quarantine = (file: Pick<ListedFile, 'path'>, reason: string) => outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
-    let files = request.files.filter((f) => {
+    const quarantine: Quarantine = (file, reason) => void outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+    const pending = (files: readonly ListedFile[]) => files.filter((f) => !outcomes.has(f.path));
+    const live = (groups: readonly ScanGroup[]) => groups.map((g) => ({ ...g, files: pending(g.files) })).filter((g) => g.files.length > 0);
+    const files = request.files.filter((f) => {
       if (f.sizeBytes > 0) return true;
       quarantine(f, 'zero bytes: the file is empty');
       return false;
     });
     const tableColumns = await tableColumnsOf(engine, request.table);
-    // Reject tables outlive the statement that filled them: clear them so only this load's rejects are read.
-    await engine.run(sql`DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans`, { idempotent: true });
-    files = await stage(engine, files, tableColumns, quarantine);
-    if (files.length === 0) return { outcomes };
 
-    const byPhysical = new Map(files.map((f) => [f.physical, f]));
-    // Row-level rejects exist only for delimited scans (parquet files fail whole, above).
-    const delimited = files.some((f) => f.config.fileFormat === 'delimited');
-    const rejects = !delimited ? [] : await engine.query(sql`SELECT s.file_path, e.line, e.error_type, e.column_name, e.error_message
-FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
-ORDER BY s.file_path, e.line`);
-    for (const [physical, reason] of describeRejects(rejects)) {
-      const file = byPhysical.get(physical);
-      if (file) quarantine(file, reason);
-    }
+    const parquet = files.filter((f) => f.config.fileFormat === 'parquet');
+    const signatures = parquet.length === 0 ? new Map<string, string>() : await retryWithout(() => pending(parquet), quarantine, () => parquetSignatures(engine, pending(parquet)));
+    let groups = await groupFiles(files, signatures, quarantine);
+    groups = await retryWithout(() => live(groups).flatMap((g) => g.files), quarantine, () => describeGroups(engine, live(groups)));
+    const expected = expectedTypes(groups, tableColumns);
+    screenGroups(groups, tableColumns, expected, quarantine);
+    await retryWithout(() => live(groups).flatMap((g) => g.files), quarantine, () => checkValues(engine, live(groups), expected, quarantine));
 
-    // Per file: its rows, and which columns it has values in (a union by name gives every file every column).
-    const stageColumns = await columnsOf(engine, sql`DESCRIBE ${STAGE}`, 'column_name', 'column_type');
-    stageColumns.delete(SOURCE);
-    const columnList = [...stageColumns.keys()];
-    const validColumns = columnList.filter((c) => VALID_COLUMN.test(c));
-    const profile = await engine.query(
-      sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n${sql.join(validColumns.map((c, i) => sql`, COUNT(${sql.column(c)}) AS ${sql.raw(`c${i}`)}`), sql.empty)} FROM ${STAGE} GROUP BY ${sql.column(SOURCE)}`,
+    const rows = await retryWithout(
+      () => live(groups).flatMap((g) => g.files),
+      quarantine,
+      async () => {
+        // Reject tables outlive the statement that filled them: clear them so only this attempt's rejects are read.
+        await engine.run(sql`DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans`, { idempotent: true });
+        return engine.transaction(() => insertAndScreen(engine, request, live(groups), tableColumns, expected, quarantine));
+      },
     );
-    const rowsByPath = new Map(profile.map((r) => [String(r['path']), Number(r['n'])]));
-    const filled = new Map(profile.map((r) => [String(r['path']), new Set(validColumns.filter((_, i) => Number(r[`c${i}`]) > 0))]));
-    // A header with control characters, or none at all, means the file is not delimited text (binary, compressed):
-    // it is probed on its own, which happens only when the stage shows such a column or a file gave no rows.
-    const garbage = validColumns.length < columnList.length;
-    for (const file of files) {
-      if (outcomes.has(file.path) || file.config.fileFormat !== 'delimited' || (!garbage && (rowsByPath.get(file.path) ?? 0) > 0)) continue;
-      const header = [...(await columnsOf(engine, sql`DESCRIBE SELECT * FROM ${scanOf(file)}`, 'column_name', 'column_type')).keys()];
-      const invalid = header.find((c) => !VALID_COLUMN.test(c));
-      if (invalid !== undefined) quarantine(file, `not a delimited text file: its header holds control characters (${JSON.stringify(invalid.slice(0, 20))})`);
-      else if (file.config.hasHeader && header.every((c) => /^column\d+$/.test(c))) quarantine(file, 'not a delimited text file: no header row could be read (binary or compressed content?)');
-    }
-    const dataColumns = [...tableColumns.keys()].filter((c) => !(LINEAGE as readonly string[]).includes(c));
-    for (const file of files) {
-      if (outcomes.has(file.path)) continue;
-      const columns = filled.get(file.path) ?? new Set<string>();
-      if (dataColumns.length > 0 && columns.size > 0 && ![...columns].some((c) => tableColumns.has(c.toLowerCase()))) {
-        quarantine(file, `none of its columns (${[...columns].slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`);
-      }
-    }
-    // Columns only quarantined files have values in never reach the table.
-    const good = () => files.filter((f) => !outcomes.has(f.path));
-    const keep = validColumns.filter((c) => tableColumns.has(c.toLowerCase()) || !columnOnlyInBad(c, files, filled, outcomes));
-
-    const target = sql.raw(engine.dialect.tableName(request.table.catalog, request.table.schema, request.table.table));
-    if (tableColumns.size === 0) {
-      await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
-      const columnsSql = keep.map((c) => sql`${sql.column(c)} ${sql.raw(safeType(stageColumns.get(c) as string))}`);
-      await engine.run(
-        sql`CREATE TABLE IF NOT EXISTS ${target} (${sql.join([...columnsSql, sql`_source_file VARCHAR, _batch_id VARCHAR, _ingested_at TIMESTAMP`])})`,
-        { idempotent: true },
-      );
-    } else {
-      for (const name of keep) {
-        if (!tableColumns.has(name.toLowerCase())) await engine.run(sql`ALTER TABLE ${target} ADD COLUMN ${sql.column(name)} ${sql.raw(safeType(stageColumns.get(name) as string))}`);
-      }
-      // Values the table's column type cannot hold (or would change, as 5.5 into BIGINT): the whole file is quarantined.
-      const clashing = keep
-        .map((name) => ({ name, type: stageColumns.get(name) as string, tableType: tableColumns.get(name.toLowerCase()) }))
-        .filter((c): c is { name: string; type: string; tableType: string } => c.tableType !== undefined && c.tableType.toUpperCase() !== c.type.toUpperCase());
-      if (clashing.length > 0) {
-        const conditions = clashing.map((c) => {
-          const tableType = sql.raw(safeType(c.tableType));
-          const column = sql.column(c.name);
-          const lossy = c.type.toUpperCase() === 'VARCHAR' ? sql.empty : sql` OR CAST(TRY_CAST(${column} AS ${tableType}) AS ${sql.raw(safeType(c.type))}) IS DISTINCT FROM ${column}`;
-          return { ...c, sql: sql`(${column} IS NOT NULL AND (TRY_CAST(${column} AS ${tableType}) IS NULL${lossy}))` };
-        });
-        const rows = await engine.query(sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c, i) => sql`MAX(CASE WHEN ${c.sql} THEN 1 ELSE 0 END) AS ${sql.raw(`clash_${i}`)}`))}
-FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP BY ${sql.column(SOURCE)}`);
-        for (const row of rows) {
-          const hit = conditions.filter((_, i) => row[`clash_${i}`] === 1).map((c) => ({ name: c.name, tableType: c.tableType }));
-          quarantine({ path: String(row['path']) }, clashReason(hit, stageColumns));
-        }
-      }
-    }
-
-    const excluded = [...outcomes.keys()];
-    if (request.replacePaths.length > 0 && tableColumns.size > 0) {
-      await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`, { idempotent: true });
-    }
-    if (good().length > 0) await engine.run(insertStatement(engine, request, excluded, keep));
-    await engine.run(sql`DROP TABLE IF EXISTS ${STAGE}`, { idempotent: true });
-    for (const file of files) {
-      if (!outcomes.has(file.path)) outcomes.set(file.path, { status: 'SUCCESS', rows: rowsByPath.get(file.path) ?? 0 });
+    for (const file of request.files) {
+      if (!outcomes.has(file.path)) outcomes.set(file.path, { status: 'SUCCESS', rows: rows.get(file.path) ?? 0 });
     }
     return { outcomes } satisfies LoadResult;
   },
@@ -157,96 +111,264 @@ FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP B
 };
 
 /**
- * Stages the files in one scan. A file the engine cannot open fails the whole scan: when the
- * error names it, it is set aside; otherwise each file is probed alone, on that failure path only,
- * and files that cannot be read or whose column types cannot sit beside the others are set aside.
+ * Inside one transaction: create or widen the table, replace forced files' rows, insert every
+ * group's rows, then remove the rows of files with rejected lines (and any column only they
+ * brought). Returns the rows per file, counted by the engine.
  */
-async function stage(
+async function insertAndScreen(
   engine: Engine,
-  files: ListedFile[],
+  request: LoadRequest,
+  groups: readonly ScanGroup[],
   tableColumns: ReadonlyMap<string, string>,
-  quarantine: (file: ListedFile, reason: string) => void,
-): Promise<ListedFile[]> {
-  let probed = false;
-  for (;;) {
-    if (files.length === 0) return files;
-    try {
-      await engine.run(stageStatement(files), { idempotent: true });
-      return files;
-    } catch (error) {
-      const culprit = fileNamedIn(error, files);
-      if (culprit) {
-        quarantine(culprit, firstLine(error));
-        files = files.filter((f) => f !== culprit);
-        continue;
-      }
-      if (probed) throw error;
-      probed = true;
-      files = await probeEach(engine, files, tableColumns, quarantine);
+  expected: ReadonlyMap<string, string>,
+  quarantine: Quarantine,
+): Promise<Map<string, number>> {
+  const target = targetOf(engine, request.table);
+  const added = new Map<string, string>();
+  for (const group of groups) {
+    for (const name of group.columns.keys()) {
+      if (!tableColumns.has(name.toLowerCase()) && !added.has(name.toLowerCase())) added.set(name.toLowerCase(), name);
     }
+  }
+  const columnType = (name: string) => sql.raw(safeType(expected.get(name.toLowerCase()) ?? 'VARCHAR'));
+  if (tableColumns.size === 0) {
+    if (groups.length === 0) return new Map();
+    await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
+    const columns = [...added.values()].map((c) => sql`${sql.column(c)} ${columnType(c)}`);
+    await engine.run(sql`CREATE TABLE ${target} (${sql.join([...columns, sql`_source_file VARCHAR, _batch_id VARCHAR, _ingested_at TIMESTAMP`])})`);
+  } else {
+    for (const name of added.values()) await engine.run(sql`ALTER TABLE ${target} ADD COLUMN ${sql.column(name)} ${columnType(name)}`);
+    if (request.replacePaths.length > 0) await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`, { idempotent: true });
+  }
+  if (groups.length === 0) return new Map();
+  await engine.run(insertStatement(engine, request, groups));
+
+  const thisLoad = sql`_ingested_at = CAST(${request.ingestedAt} AS TIMESTAMP) AND _batch_id = ${request.runId}`;
+  const delimited = groups.some((g) => g.files[0]?.config.fileFormat === 'delimited');
+  const rejects = !delimited
+    ? []
+    : await engine.query(sql`SELECT s.file_path, e.line, e.error_type, e.column_name, e.error_message
+FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
+ORDER BY s.file_path, e.line`);
+  const byPhysical = new Map(groups.flatMap((g) => g.files.map((f) => [f.physical, f] as const)));
+  const rejected = new Set<ListedFile>();
+  for (const [physical, reason] of describeRejects(rejects)) {
+    const file = byPhysical.get(physical);
+    if (!file) continue;
+    quarantine(file, reason);
+    rejected.add(file);
+  }
+  if (rejected.size > 0) {
+    await engine.run(sql`DELETE FROM ${target} WHERE ${thisLoad} AND _source_file IN (${sql.join([...rejected].map((f) => sql`${f.path}`))})`, { idempotent: true });
+    // A column that only rejected files have never reaches the table.
+    const kept = groups.filter((g) => g.files.some((f) => !rejected.has(f)));
+    for (const [lower, name] of added) {
+      if (!kept.some((g) => [...g.columns.keys()].some((c) => c.toLowerCase() === lower))) await engine.run(sql`ALTER TABLE ${target} DROP COLUMN ${sql.column(name)}`);
+    }
+  }
+  const counts = await engine.query(sql`SELECT _source_file AS path, COUNT(*) AS n FROM ${target} WHERE ${thisLoad} GROUP BY _source_file`);
+  return new Map(counts.map((r) => [String(r['path']), Number(r['n'])]));
+}
+
+/** Each parquet file's footer schema as one string: files with equal strings read as one scan. */
+async function parquetSignatures(engine: Engine, files: readonly ListedFile[]): Promise<Map<string, string>> {
+  if (files.length === 0) return new Map();
+  const rows = await engine.query(sql`SELECT file_name, string_agg(concat_ws(':', name, duckdb_type, type, repetition_type, num_children, converted_type, logical_type, scale, precision), ',' ORDER BY column_id) AS signature
+FROM parquet_schema([${sql.join(files.map((f) => sql`${escapeGlob(f.physical)}`))}]) GROUP BY file_name`);
+  return new Map(rows.map((r) => [String(r['file_name']), String(r['signature'])]));
+}
+
+/**
+ * Groups the files so that each group can be one multi-file scan. A multi-file `read_csv` maps
+ * every file to the first file's columns, so only files with the same header line share one.
+ * The first line is read here, at most 64 KiB of each file: the embedded engine reads local
+ * files only, and `read_blob` would read every file whole. Parquet files group by footer schema.
+ */
+async function groupFiles(files: readonly ListedFile[], signatures: ReadonlyMap<string, string>, quarantine: Quarantine): Promise<ScanGroup[]> {
+  const keyed: { key: string; file: ListedFile }[] = [];
+  const delimited = files.filter((f) => f.config.fileFormat === 'delimited');
+  for (let i = 0; i < delimited.length; i += 64) {
+    const batch = delimited.slice(i, i + 64);
+    const lines = await Promise.all(batch.map((f) => readFirstLine(f.physical).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+    batch.forEach((file, j) => {
+      const line = lines[j] as Buffer | Error;
+      const delimiter = file.config.delimiter ?? ',';
+      if (line instanceof Error) return quarantine(file, `could not read the file: ${line.message}`);
+      const control = controlCharacterAt(line, delimiter);
+      if (control >= 0) {
+        const code = (line[control] as number).toString(16).toUpperCase().padStart(2, '0');
+        return quarantine(file, `line 1, column ${control + 1}: not a delimited text file: control character 0x${code} in the first line (binary or compressed content?)`);
+      }
+      const header = file.config.hasHeader ? line.toString('latin1') : `${line.toString('latin1').split(delimiter).length} fields`;
+      keyed.push({ key: `${scanKey(file)}\u0000${header}`, file });
+    });
+  }
+  for (const file of files) {
+    const signature = file.config.fileFormat === 'parquet' ? signatures.get(file.physical) : undefined;
+    if (signature !== undefined) keyed.push({ key: `${scanKey(file)}\u0000${signature}`, file });
+  }
+  return [...groupBy(keyed, (k) => k.key).values()].map((entries) => ({ files: entries.map((e) => e.file), columns: new Map<string, string>() }));
+}
+
+/** What must be equal for two files to share a scan, besides their header or schema. */
+function scanKey(file: ListedFile): string {
+  const { fileFormat, delimiter, hasHeader } = file.config;
+  const folders = sourceMapping(file);
+  return JSON.stringify([fileFormat, delimiter, hasHeader, folders?.logicalDir ?? null, folders?.physicalDir ?? null]);
+}
+
+/** The folder prefixes when the logical path differs from the physical one (source roots), else null. */
+function sourceMapping(file: ListedFile): { logicalDir: string; physicalDir: string } | null {
+  if (file.path === file.physical) return null;
+  return { logicalDir: file.path.slice(0, file.path.length - file.name.length), physicalDir: file.physical.slice(0, file.physical.length - file.name.length) };
+}
+
+async function readFirstLine(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(FIRST_LINE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, FIRST_LINE_BYTES, 0);
+    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+    return buffer.subarray(0, end >= 0 ? end : bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
-async function probeEach(
-  engine: Engine,
-  files: readonly ListedFile[],
-  tableColumns: ReadonlyMap<string, string>,
-  quarantine: (file: ListedFile, reason: string) => void,
-): Promise<ListedFile[]> {
-  const schemas = new Map<ListedFile, Map<string, string>>();
-  for (const file of files) {
-    try {
-      schemas.set(file, await columnsOf(engine, sql`DESCRIBE SELECT * FROM ${scanOf(file)}`, 'column_name', 'column_type'));
-    } catch (error) {
-      quarantine(file, firstLine(error));
-    }
+/** The offset of the first control character that is neither the delimiter nor a closing CR, or -1. */
+function controlCharacterAt(line: Buffer, delimiter: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const byte = line[i] as number;
+    if (byte >= 0x20 || delimiter.includes(String.fromCharCode(byte)) || (byte === 0x0d && i === line.length - 1)) continue;
+    return i;
   }
-  // Each column's type: the table's, else the one most files have.
+  return -1;
+}
+
+/** One statement describes every group's scan; only the first file of each is sniffed. */
+async function describeGroups(engine: Engine, groups: readonly ScanGroup[]): Promise<ScanGroup[]> {
+  if (groups.length === 0) return [];
+  const rows = await engine.query(
+    sql.join(
+      groups.map((g, i) => sql`SELECT ${sql.raw(String(i))} AS g, column_name, column_type FROM (DESCRIBE ${scanOf(g)})`),
+      sql`\nUNION ALL\n`,
+    ),
+  );
+  return groups.map((g, i) => ({
+    files: g.files,
+    columns: new Map(rows.filter((r) => Number(r['g']) === i && r['column_name'] !== SOURCE).map((r) => [String(r['column_name']), String(r['column_type'])])),
+  }));
+}
+
+/** Each column's type: the table's, else the one most files have. */
+function expectedTypes(groups: readonly ScanGroup[], tableColumns: ReadonlyMap<string, string>): Map<string, string> {
   const votes = new Map<string, Map<string, number>>();
-  for (const columns of schemas.values()) {
-    for (const [name, type] of columns) {
+  for (const group of groups) {
+    for (const [name, type] of group.columns) {
       const tally = votes.get(name.toLowerCase()) ?? new Map<string, number>();
-      tally.set(type, (tally.get(type) ?? 0) + 1);
+      tally.set(type, (tally.get(type) ?? 0) + group.files.length);
       votes.set(name.toLowerCase(), tally);
     }
   }
-  const expected = (name: string) => tableColumns.get(name.toLowerCase()) ?? [...(votes.get(name.toLowerCase()) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const kept: ListedFile[] = [];
-  for (const [file, columns] of schemas) {
-    const clashes = [...columns].filter(([name, type]) => isNested(type) !== isNested(expected(name) ?? type) || (isNested(type) && type !== expected(name)));
-    if (clashes.length > 0) quarantine(file, clashReason(clashes.map(([name]) => ({ name, tableType: expected(name) ?? '?' })), columns));
-    else kept.push(file);
+  const expected = new Map<string, string>();
+  for (const [name, tally] of votes) expected.set(name, tableColumns.get(name) ?? ([...tally].sort((a, b) => b[1] - a[1])[0]?.[0] as string));
+  return expected;
+}
+
+/** Quarantines whole groups whose columns cannot be the table's: none of them in it (a wrong delimiter), or a nested type clash. */
+function screenGroups(groups: readonly ScanGroup[], tableColumns: ReadonlyMap<string, string>, expected: ReadonlyMap<string, string>, quarantine: Quarantine): void {
+  const dataColumns = [...tableColumns.keys()].filter((c) => !(LINEAGE_COLUMNS as readonly string[]).includes(c));
+  for (const group of groups) {
+    const names = [...group.columns.keys()];
+    let reason: string | undefined;
+    if (dataColumns.length > 0 && names.length > 0 && !names.some((c) => tableColumns.has(c.toLowerCase()))) {
+      reason = `none of its columns (${names.slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`;
+    } else {
+      const clashes = [...group.columns].filter(([name, type]) => {
+        const want = expected.get(name.toLowerCase()) ?? type;
+        return isNested(type) !== isNested(want) || (isNested(type) && type.toUpperCase() !== want.toUpperCase());
+      });
+      if (clashes.length > 0) reason = clashReason(clashes.map(([name]) => ({ name, tableType: expected.get(name.toLowerCase()) ?? '?' })), group.columns);
+    }
+    if (reason !== undefined) for (const file of group.files) quarantine(file, reason);
   }
-  return kept;
+}
+
+/**
+ * Where a group's column type differs from the expected one, one statement finds the files with a
+ * value the expected type cannot hold, or would change (5.5 into BIGINT): those files are quarantined.
+ */
+async function checkValues(engine: Engine, groups: readonly ScanGroup[], expected: ReadonlyMap<string, string>, quarantine: Quarantine): Promise<void> {
+  const names = new Map<string, number>();
+  const branches: Sql[] = [];
+  const clashing = new Map<number, { name: string; type: string; tableType: string }[]>();
+  for (const group of groups) {
+    const columns = [...group.columns]
+      .map(([name, type]) => ({ name, type, tableType: expected.get(name.toLowerCase()) ?? type }))
+      .filter((c) => c.tableType.toUpperCase() !== c.type.toUpperCase() && !isNested(c.type));
+    if (columns.length === 0) continue;
+    const conditions = columns.map((c) => {
+      const column = sql.column(c.name);
+      const tableType = sql.raw(safeType(c.tableType));
+      const lossy = c.type.toUpperCase() === 'VARCHAR' ? sql.empty : sql` OR CAST(TRY_CAST(${column} AS ${tableType}) AS ${sql.raw(safeType(c.type))}) IS DISTINCT FROM ${column}`;
+      if (!names.has(c.name.toLowerCase())) names.set(c.name.toLowerCase(), names.size);
+      clashing.set(names.get(c.name.toLowerCase()) as number, [...(clashing.get(names.get(c.name.toLowerCase()) as number) ?? []), c]);
+      return { flag: sql.raw(`clash_${names.get(c.name.toLowerCase())}`), sql: sql`(${column} IS NOT NULL AND (TRY_CAST(${column} AS ${tableType}) IS NULL${lossy}))` };
+    });
+    branches.push(
+      sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c) => sql`CASE WHEN ${c.sql} THEN 1 ELSE 0 END AS ${c.flag}`))} FROM (${scanOf(group)}) WHERE ${sql.join(
+        conditions.map((c) => c.sql),
+        sql` OR `,
+      )}`,
+    );
+  }
+  if (branches.length === 0) return;
+  const flags = [...names.values()];
+  const rows = await engine.query(
+    sql`SELECT path, ${sql.join(flags.map((i) => sql.raw(`MAX(clash_${i}) AS clash_${i}`)))} FROM (${sql.join(branches, sql`\nUNION ALL BY NAME\n`)}) GROUP BY path`,
+  );
+  const files = new Map(groups.flatMap((g) => g.files.map((f) => [f.path, { file: f, group: g }] as const)));
+  for (const row of rows) {
+    const hit = files.get(String(row['path']));
+    if (!hit) continue;
+    const columns = flags.filter((i) => row[`clash_${i}`] === 1).flatMap((i) => (clashing.get(i) ?? []).filter((c) => hit.group.columns.has(c.name)));
+    quarantine(hit.file, clashReason(columns, hit.group.columns));
+  }
 }
 
 function isNested(type: string): boolean {
   return /STRUCT|MAP|\[|UNION/i.test(type);
 }
 
-function columnOnlyInBad(column: string, files: readonly ListedFile[], filled: ReadonlyMap<string, Set<string>>, outcomes: ReadonlyMap<string, FileOutcome>): boolean {
-  const inGood = files.some((f) => !outcomes.has(f.path) && filled.get(f.path)?.has(column));
-  const inBad = files.some((f) => outcomes.has(f.path) && filled.get(f.path)?.has(column));
-  return inBad && !inGood;
+/** The rows of every group, unioned by name, with the lineage columns. */
+function insertStatement(engine: Engine, request: LoadRequest, groups: readonly ScanGroup[]): Sql {
+  return sql`INSERT INTO ${targetOf(engine, request.table)} BY NAME
+SELECT * EXCLUDE (${sql.column(SOURCE)}), ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, CAST(${request.ingestedAt} AS TIMESTAMP) AS _ingested_at
+FROM (${sql.join(groups.map(scanOf), sql`\nUNION ALL BY NAME\n`)})`;
 }
 
-/** One scan per file, unioned by name: each file is sniffed on its own and its rejects are recorded per scan. */
-function stageStatement(files: readonly ListedFile[]): Sql {
-  const branches = files.map((file) => sql`SELECT ${columnsOf_(file)}, ${file.path} AS ${sql.column(SOURCE)} FROM ${scanOf(file)}`);
-  return sql`CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${sql.join(branches, sql`\nUNION ALL BY NAME\n`)}`;
-}
-
-/** The table function reading one file; its path is escaped so glob characters in a name match only themselves. */
-function scanOf(file: ListedFile): Sql {
-  const path = escapeGlob(file.physical);
-  const config = file.config;
-  if (config.fileFormat === 'parquet') return sql`read_parquet(${path})`;
-  return sql`read_csv(${path}, delim = ${config.delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(config.hasHeader ? 'true' : 'false')}, all_varchar = true, store_rejects = true)`;
-}
-
-function columnsOf_(file: ListedFile): Sql {
-  // Without a header, columns are named _c0, _c1, ... as Spark names them.
-  return file.config.fileFormat === 'delimited' && !file.config.hasHeader ? sql.raw(`COLUMNS('^column(\\d+)$') AS '_c\\1'`) : sql`*`;
+/**
+ * One scan over a group's files, with the source column. Paths are escaped so glob characters in a
+ * name match only themselves; headerless columns are named _c0, _c1, ... as Spark names them.
+ */
+function scanOf(group: ScanGroup): Sql {
+  const first = group.files[0] as ListedFile;
+  const { fileFormat, delimiter, hasHeader } = first.config;
+  const mapping = sourceMapping(first);
+  const paths = sql`[${sql.join(group.files.map((f) => sql`${escapeGlob(f.physical)}`))}]`;
+  const fileColumn = sql.raw(`'${mapping ? FILE : SOURCE}'`);
+  const scan =
+    fileFormat === 'parquet'
+      ? sql`read_parquet(${paths}, filename = ${fileColumn})`
+      : sql`read_csv(${paths}, delim = ${delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(hasHeader ? 'true' : 'false')}, all_varchar = true, store_rejects = true, filename = ${fileColumn})`;
+  const headerless = fileFormat === 'delimited' && !hasHeader;
+  const data = headerless ? sql.raw(`COLUMNS('^column(\\d+)$') AS '_c\\1'`) : mapping ? sql`* EXCLUDE (${sql.column(FILE)})` : sql`*`;
+  const sourceColumn = mapping
+    ? sql`, ${mapping.logicalDir} || regexp_extract(${sql.column(FILE)}, '[^/]+$', 0) AS ${sql.column(SOURCE)}`
+    : headerless
+      ? sql`, ${sql.column(SOURCE)}`
+      : sql.empty;
+  return sql`SELECT ${data}${sourceColumn} FROM ${scan}`;
 }
 
 /** DuckDB globs treat [ ] * ? specially; bracketing them makes each match itself. */
@@ -254,16 +376,8 @@ export function escapeGlob(path: string): string {
   return path.replace(/[[*?]/g, (c) => `[${c}]`);
 }
 
-function insertStatement(engine: Engine, request: LoadRequest, excluded: readonly string[], columns: readonly string[] | null): Sql {
-  const target = sql.raw(engine.dialect.tableName(request.table.catalog, request.table.schema, request.table.table));
-  const where = excluded.length > 0 ? sql` WHERE ${sql.column(SOURCE)} NOT IN (${sql.join(excluded.map((p) => sql`${p}`))})` : sql.empty;
-  const select = columns === null ? sql`* EXCLUDE (${sql.column(SOURCE)})` : sql.join(columns.map((c) => sql.column(c)));
-  return sql`INSERT INTO ${target} BY NAME SELECT ${select}, ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, ${request.ingestedAt} AS _ingested_at FROM ${STAGE}${where}`;
-}
-
-async function columnsOf(engine: Engine, query: Sql, nameKey: string, typeKey: string): Promise<Map<string, string>> {
-  const rows = await engine.query(query);
-  return new Map(rows.map((r) => [String(r[nameKey]), String(r[typeKey])]));
+function targetOf(engine: Engine, table: TableRef): Sql {
+  return sql.raw(engine.dialect.tableName(table.catalog, table.schema, table.table));
 }
 
 async function tableColumnsOf(engine: Engine, table: TableRef): Promise<Map<string, string>> {
@@ -278,12 +392,43 @@ function safeType(type: string): string {
   return type;
 }
 
-function fileNamedIn(error: unknown, files: readonly ListedFile[]): ListedFile | undefined {
-  const text = error instanceof EngineError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-  return [...files].sort((a, b) => b.physical.length - a.physical.length).find((f) => text.includes(f.physical));
+/**
+ * Runs `attempt` until it succeeds. A failure that names one of the files quarantines that file
+ * and runs it again without it; one that names none is the table's failure and is thrown.
+ */
+async function retryWithout<T>(files: () => readonly ListedFile[], quarantine: Quarantine, attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const culprit = fileNamedIn(error, files());
+      if (!culprit) throw error;
+      quarantine(culprit, firstLineOf(error));
+    }
+  }
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof EngineError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+function fileNamedIn(error: unknown, files: readonly ListedFile[]): ListedFile | undefined {
+  const text = messageOf(error);
+  return [...files].sort((a, b) => b.physical.length - a.physical.length).find((f) => text.includes(f.physical) || text.includes(escapeGlob(f.physical)));
+}
+
+function firstLineOf(error: unknown): string {
+  const text = messageOf(error);
   return (text.split('\n')[0] ?? text).trim();
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof EngineError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

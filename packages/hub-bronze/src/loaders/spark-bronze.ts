@@ -22,6 +22,7 @@ const FILE_NAME = sql.raw(`url_decode(replace(regexp_extract(input_file_name(), 
 export const sparkBronze: BronzeAdapter = {
   listStatement(_engine, request) {
     const { location, config, window, fileName } = request;
+    // As on DuckDB: only new files, loaded ones changed on disk, or all when forced come back.
     const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN DATE ${sql.literal(window.begin)} AND DATE ${sql.literal(window.end)}`;
     return sql`WITH listing AS (
   SELECT url_decode(replace(_metadata.file_name, '+', '%2B')) AS name, length, modificationTime FROM binaryFile.${sql.column(escapeHadoopGlob(location.physical) + config.filePattern)}
@@ -36,7 +37,7 @@ SELECT concat(${location.logical}, d.name) AS path, concat(${location.physical},
   date_format(d.file_date, 'yyyy-MM-dd') AS file_date, t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at
 FROM dated AS d
 LEFT JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = concat(${location.logical}, d.name)
-WHERE ${filter}
+WHERE ${filter}${request.force ? sql.empty : sql` AND (t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> d.length) OR (t.modification_time IS NOT NULL AND abs(unix_millis(d.modificationTime) - unix_millis(t.modification_time)) >= 1000))`}
 ORDER BY d.file_date, d.name`;
   },
 
