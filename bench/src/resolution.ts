@@ -14,6 +14,7 @@ export interface ResolutionResult {
   readonly plannedFiles: number;
   readonly repetitions: number;
   readonly hubMs: number;
+  /** DESIGN §8's listing, `SELECT filename, size, last_modified FROM read_blob('<folder>/*')`, its rows returned to the caller. */
   readonly listingMs: number;
   readonly ratio: number;
   readonly goal: string;
@@ -21,6 +22,9 @@ export interface ResolutionResult {
   /** The same folders listed with what the hub needs of each file (size, modification time): one stat per file. */
   readonly listingWithStatMs: number;
   readonly ratioToListingWithStat: number;
+  /** `SELECT count(*) FROM read_blob(...)`: names only, no stat, nothing returned; no loader can act on it. */
+  readonly countOnlyMs: number;
+  readonly ratioToCountOnly: number;
   /** Of hubMs, the time spent inside the engine running the listing/anti-join statements. */
   readonly hubSqlMs: number;
   readonly runs: { readonly hubMs: number[]; readonly listingMs: number[] };
@@ -33,7 +37,8 @@ export const SCHEMA = 'bench_bronze';
 
 /**
  * `bronze plan` over every listed file against a tracker of `trackerRows` rows, versus the
- * engine listing the same folders (`SELECT count(*) FROM read_blob(...)`, one per folder as the hub lists one per config row).
+ * engine listing the same folders with DESIGN §8's statement (`SELECT filename, size, last_modified
+ * FROM read_blob(...)`, its rows returned), one per folder as the hub lists one per config row.
  */
 export async function resolution(data: ListingData, trackerRows: number, repetitions: number): Promise<ResolutionResult> {
   const warehouse = freshDir(join(DATA_DIR, 'work', 'resolution'));
@@ -51,6 +56,7 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
     const hubMs: number[] = [];
     const listingMs: number[] = [];
     const statMs: number[] = [];
+    const countMs: number[] = [];
     const sqlMs: number[] = [];
     const profiles: { ms: number; sql: string }[][] = [];
     let plannedFiles = 0;
@@ -67,7 +73,13 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
       log(`  plan    ${record ? '' : '(warm-up) '}${(seconds * 1000).toFixed(0)} ms (${statements.length} statements, ${statements.reduce((n, s) => n + s.ms, 0)} ms in the engine), ${plannedFiles} files to load`);
     };
     const listingRound = async (record: boolean) => {
-      const { value: counted, seconds } = await timed(async () => {
+      const { value: listed, seconds } = await timed(async () => {
+        let n = 0;
+        for (const dir of data.dirs) n += (await engine.query(`SELECT filename, size, last_modified FROM read_blob(${sqlString(`${dir}/*`)})`)).length;
+        return n;
+      });
+      if (listed !== data.files) throw new Error(`resolution: the listing found ${listed} files, expected ${data.files}`);
+      const { value: counted, seconds: count } = await timed(async () => {
         let n = 0;
         for (const dir of data.dirs) {
           const [row] = await engine.query(`SELECT count(*) AS n FROM read_blob(${sqlString(`${dir}/*`)})`);
@@ -75,15 +87,16 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
         }
         return n;
       });
-      if (counted !== data.files) throw new Error(`resolution: the listing found ${counted} files, expected ${data.files}`);
+      if (counted !== data.files) throw new Error(`resolution: the count found ${counted} files, expected ${data.files}`);
       const { seconds: stat } = await timed(async () => {
         for (const dir of data.dirs) await engine.query(`SELECT count(*) AS n, sum(size) AS bytes, max(last_modified) AS newest FROM read_blob(${sqlString(`${dir}/*`)})`);
       });
       if (record) {
         listingMs.push(seconds * 1000);
         statMs.push(stat * 1000);
+        countMs.push(count * 1000);
       }
-      log(`  listing ${record ? '' : '(warm-up) '}${(seconds * 1000).toFixed(0)} ms (with size and time ${(stat * 1000).toFixed(0)} ms)`);
+      log(`  listing ${record ? '' : '(warm-up) '}${(seconds * 1000).toFixed(0)} ms (counted in the engine: names only ${(count * 1000).toFixed(0)} ms, with size and time ${(stat * 1000).toFixed(0)} ms)`);
     };
     await hubRound(false);
     await listingRound(false);
@@ -115,6 +128,8 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
       goalMet: ratio <= 1.5,
       listingWithStatMs: Math.round(median(statMs)),
       ratioToListingWithStat: round(hub / median(statMs)),
+      countOnlyMs: Math.round(median(countMs)),
+      ratioToCountOnly: round(hub / median(countMs)),
       hubSqlMs: Math.round(median(sqlMs)),
       runs: { hubMs: hubMs.map((v) => Math.round(v)), listingMs: listingMs.map((v) => Math.round(v)) },
       profile: slowest(profiles[hubMs.indexOf([...hubMs].sort((a, b) => a - b)[Math.floor((hubMs.length - 1) / 2)] as number)] ?? []),

@@ -40,8 +40,8 @@ function shapes(format: Format, physical: readonly string[]): Shape[] {
   return [
     { name: 'engine', describe: 'INSERT INTO t SELECT * FROM read_*([...]) (the baseline)', create: `CREATE TABLE $T AS SELECT * FROM ${engineReadSql(format, physical.slice(0, 1))} LIMIT 0`, load: [`INSERT INTO $T SELECT * FROM ${engineReadSql(format, physical)}`] },
     {
-      name: 'hub-today',
-      describe: 'CREATE TEMP TABLE stage AS <one scan per file, UNION ALL BY NAME>; INSERT INTO t BY NAME SELECT ... FROM stage (the hub now)',
+      name: 'per-file-stage',
+      describe: 'CREATE TEMP TABLE stage AS <one scan per file, UNION ALL BY NAME>; INSERT INTO t BY NAME SELECT ... FROM stage (the hub up to commit 2880994)',
       create: emptyLineage,
       load: [`CREATE OR REPLACE TEMP TABLE __stage AS ${perFile(rejects)}`, `INSERT INTO $T BY NAME SELECT ${LINEAGE('__src')} FROM __stage`, 'DROP TABLE __stage'],
     },
@@ -166,8 +166,8 @@ WHERE d.file_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'`;
     { name: 'listing+stat', describe: 'count, sum(size), max(last_modified) from read_blob: one stat per file, which the hub needs', sql: `SELECT count(*) AS n, sum(size) AS b, max(last_modified) AS m FROM read_blob(${glob})` },
     { name: 'dated', describe: '+ the file date from the name (regexp) or the time', sql: `${dated} SELECT count(*) AS n, max(file_date) AS d FROM dated` },
     { name: 'joined-in-sql', describe: '+ the tracker anti-join: the whole hub statement, counted in SQL', sql: `SELECT count(*) AS n, count(loaded_size) AS l FROM (${full})` },
-    { name: 'hub-today', describe: 'the hub statement, every listed file sent to Node (loaded or not), ordered', sql: `${full} ORDER BY file_date, name` },
-    { name: 'new-or-changed', describe: 'the hub statement sending only files to load or changed since load (size/time compared in SQL)', sql: `SELECT * FROM (${full}) WHERE NOT loaded OR ${changed} ORDER BY file_date, name` },
+    { name: 'all-to-node', describe: 'the hub statement up to commit 2880994: every listed file sent to Node (loaded or not), ordered', sql: `${full} ORDER BY file_date, name` },
+    { name: 'new-or-changed', describe: 'the hub statement now: only files to load or changed since load are sent (size/time compared in SQL)', sql: `SELECT * FROM (${full}) WHERE NOT loaded OR ${changed} ORDER BY file_date, name` },
   ];
 }
 
