@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ParameterError, runBronze, type RunSummary } from '@org/deltalake-hub';
-import { HubError, sql, type Engine } from '@org/hub-core';
+import { createLogger, HubError, sql, type Engine, type Logger } from '@org/hub-core';
 import { enginesUnderTest } from './support/engines.js';
 import { csvFile, Scratch } from './support/fixtures.js';
 
@@ -14,8 +14,8 @@ for (const target of enginesUnderTest()) {
     /** A catalog of its own per test, so tests share an engine's server but not its tables. */
     const freshCatalog = () => `e2e_${target.name}_${process.pid}_${++catalogSeq}`;
 
-    async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-      const engine = await target.open();
+    async function withEngine<T>(fn: (engine: Engine) => Promise<T>, logger?: Logger): Promise<T> {
+      const engine = await target.open(logger);
       try {
         return await fn(engine);
       } finally {
@@ -252,6 +252,37 @@ for (const target of enginesUnderTest()) {
         const statuses = (await trackerRows(engine, catalog)).map((t) => t['load_status']).sort();
         expect(statuses).toEqual(['REPLACED', 'SUCCESS']);
       });
+    });
+
+    it('lists in SQL only the files a run acts on: none once all are loaded, the rewritten one, or all when forced', async () => {
+      const { scratch, config } = creditSetup(['20240308', '20240309']);
+      // Rows each listing statement returned, from the engine's debug log.
+      const listed: number[] = [];
+      const logger = createLogger({
+        level: 'debug',
+        pretty: false,
+        destination: {
+          write(line: string) {
+            const record = JSON.parse(line) as { msg?: string; sql?: string; rows?: number };
+            if (record.msg === 'statement' && /^WITH wanted AS|^WITH listing AS/.test(record.sql ?? '')) listed.push(Number(record.rows));
+          },
+        },
+      });
+      await withEngine(async (engine) => {
+        await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(listed).toEqual([2]);
+        await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(listed.at(-1)).toBe(0);
+        const { utimesSync } = await import('node:fs');
+        scratch.write('raw/credit/transactions_20240309.csv', csvFile(['id', 'amount'], [['x-1', 1]]));
+        const later = new Date(Date.now() + 60_000);
+        utimesSync(scratch.path('raw', 'credit', 'transactions_20240309.csv'), later, later);
+        const rerun = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(listed.at(-1)).toBe(1);
+        expect(rerun.changedSinceLoad.map((c) => c.path.split('/').pop())).toEqual(['transactions_20240309.csv']);
+        await runBronze({ asOf: AS_OF, force: true }, { engine, configPath: config });
+        expect(listed.at(-1)).toBe(2);
+      }, logger);
     });
 
     it('recovers a crash between load and tracker write without duplicating rows', async () => {

@@ -125,8 +125,8 @@ export async function memoryChild(job: MemoryJob): Promise<void> {
     rows: job.rows,
     seconds: Math.round(performance.now() - started) / 1000,
     baselineRssMb,
-    // maxRSS is in kilobytes on Linux.
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    // VmHWM first: Linux carries getrusage's maxRSS across exec, so a child of a large bench process reports the parent's size.
+    peakRssMb: vmHwm() ?? Math.round(process.resourceUsage().maxRSS / 1024),
     vmHwmMb: vmHwm(),
     status: summary.status,
     loadedFiles: loaded.length,

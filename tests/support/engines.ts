@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDuckDbEngine, createEngine, loadSettings, type Engine, type EngineName } from '@org/hub-core';
+import { createDuckDbEngine, createEngine, loadSettings, type Engine, type EngineName, type Logger } from '@org/hub-core';
 import { sparkAvailable } from './spark.js';
 
 export interface EngineUnderTest {
   readonly name: EngineName;
   /** A fresh engine; on DuckDB with its own warehouse, on Spark with its own catalog prefix. */
-  open(): Promise<Engine>;
+  open(logger?: Logger): Promise<Engine>;
 }
 
 /** Every engine reachable here, the way Kysely's tests loop over dialects. */
@@ -15,12 +15,12 @@ export function enginesUnderTest(): EngineUnderTest[] {
   const engines: EngineUnderTest[] = [
     {
       name: 'duckdb',
-      open: () => createDuckDbEngine({ warehouse: mkdtempSync(join(tmpdir(), 'dlh-wh-')), lockTimeoutMs: 0 }),
+      open: (logger) => createDuckDbEngine({ warehouse: mkdtempSync(join(tmpdir(), 'dlh-wh-')), lockTimeoutMs: 0, logger }),
     },
   ];
   const spark = sparkAvailable();
   if (spark) {
-    engines.push({ name: 'spark', open: () => createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark.host, sparkPort: spark.port }) }) });
+    engines.push({ name: 'spark', open: (logger) => createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark.host, sparkPort: spark.port }), logger }) });
   }
   return engines;
 }

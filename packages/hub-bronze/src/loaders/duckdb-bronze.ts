@@ -36,26 +36,32 @@ type Quarantine = (file: Pick<ListedFile, 'path'>, reason: string) => void;
 export const duckDbBronze: BronzeAdapter = {
   listStatement(engine, request) {
     const { location, config, window, fileName } = request;
-    const filter = fileName ? sql`d.name = ${fileName}` : sql`d.file_date BETWEEN CAST(${window.begin} AS DATE) AND CAST(${window.end} AS DATE)`;
+    const filter = fileName ? sql`name = ${fileName}` : sql`file_date BETWEEN CAST(${window.begin} AS DATE) AND CAST(${window.end} AS DATE)`;
     // Only what the run acts on comes back: new files, and loaded ones that changed on disk (reported), or all when forced.
     const wanted = request.force
-      ? sql.empty
-      : sql` AND (t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> d.size) OR (t.modification_time IS NOT NULL AND abs(epoch_ms(d.last_modified) - epoch_ms(t.modification_time)) >= 1000))`;
-    return sql`WITH listing AS (
-  SELECT filename AS physical, size, last_modified, regexp_extract(filename, '[^/]+$', 0) AS name FROM read_blob(${escapeGlob(location.physical) + config.filePattern})
+      ? sql`TRUE`
+      : sql`t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> d.size) OR (t.modification_time IS NOT NULL AND abs(epoch_ms(d.last_modified) - epoch_ms(t.modification_time)) >= 1000)`;
+    // The tracker key without a regexp per file when the engine returns paths under the folder as given.
+    const path = sql`CASE WHEN starts_with(d.filename, ${location.physical}) THEN ${location.logical} || substr(d.filename, length(${location.physical}) + 1) ELSE ${location.logical} || regexp_extract(d.filename, '[^/]+$', 0) END`;
+    // Joined first, dated after: the name's date is worked out only for the files that come back.
+    return sql`WITH wanted AS (
+  SELECT ${path} AS path, d.filename AS physical, d.size, d.last_modified,
+    t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at
+  FROM read_blob(${escapeGlob(location.physical) + config.filePattern}) AS d
+  LEFT JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = ${path}
+  WHERE ${wanted}
+), named AS (
+  SELECT *, regexp_extract(physical, '[^/]+$', 0) AS name FROM wanted
 ), dated AS (
-  SELECT physical, size, last_modified, name,
-    COALESCE(
+  SELECT *, COALESCE(
       CAST(try_strptime(replace(replace(regexp_extract(name, ${DATE_TOKEN_PATTERN}, 1), '-', ''), '_', ''), '%Y%m%d') AS DATE),
       CAST(timezone('UTC', last_modified) AS DATE)) AS file_date
-  FROM listing
+  FROM named
 )
-SELECT ${location.logical} || d.name AS path, d.physical, d.name, d.size AS size_bytes, d.last_modified AS modified_at,
-  strftime(d.file_date, '%Y-%m-%d') AS file_date, t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at
-FROM dated AS d
-LEFT JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = ${location.logical} || d.name
-WHERE ${filter}${wanted}
-ORDER BY d.file_date, d.name`;
+SELECT path, physical, name, size AS size_bytes, last_modified AS modified_at, strftime(file_date, '%Y-%m-%d') AS file_date, loaded, loaded_size, loaded_modified_at
+FROM dated
+WHERE ${filter}
+ORDER BY file_date, name`;
     void engine;
   },
 
