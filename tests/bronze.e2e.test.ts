@@ -285,6 +285,44 @@ for (const target of enginesUnderTest()) {
       }, logger);
     });
 
+    it('maps each file by its own header: reordered, extra and missing columns, LF, CRLF and CR line endings', async () => {
+      const scratch = new Scratch();
+      const catalog = freshCatalog();
+      const files: Record<string, string> = {
+        'h_20240305_lf.csv': 'id,amount\na1,1\na2,2\n',
+        'h_20240306_reordered.csv': 'amount,id\n3,b1\n',
+        'h_20240307_extra.csv': 'id,amount,note\nc1,4,hello\n',
+        'h_20240308_missing.csv': 'id\nd1\n',
+        'h_20240309_crlf.csv': 'id,amount\r\ne1,5\r\ne2,6\r\n',
+        'h_20240310_cr.csv': 'id,amount\rf1,7\rf2,8\r',
+      };
+      for (const [name, content] of Object.entries(files)) scratch.write(`raw/h/${name}`, content);
+      const config = scratch.config([`falcon,transactions,credit,h_*.csv,${scratch.path('raw', 'h')}/,delimited,",",true,${catalog},falcon_bronze,credit_raw,true`]);
+      await withEngine(async (engine) => {
+        const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(summary.files.map((f) => [f.path.split('/').pop(), f.status, f.rows]).sort(), JSON.stringify(summary.files.map((f) => f.reason))).toEqual([
+          ['h_20240305_lf.csv', 'SUCCESS', 2],
+          ['h_20240306_reordered.csv', 'SUCCESS', 1],
+          ['h_20240307_extra.csv', 'SUCCESS', 1],
+          ['h_20240308_missing.csv', 'SUCCESS', 1],
+          ['h_20240309_crlf.csv', 'SUCCESS', 2],
+          ['h_20240310_cr.csv', 'SUCCESS', 2],
+        ]);
+        const rows = await engine.query(sql`SELECT id, amount, note FROM ${table(engine, catalog)} ORDER BY id`);
+        expect(rows.map((r) => [r['id'], r['amount'], r['note']])).toEqual([
+          ['a1', '1', null],
+          ['a2', '2', null],
+          ['b1', '3', null],
+          ['c1', '4', 'hello'],
+          ['d1', null, null],
+          ['e1', '5', null],
+          ['e2', '6', null],
+          ['f1', '7', null],
+          ['f2', '8', null],
+        ]);
+      });
+    });
+
     it('recovers a crash between load and tracker write without duplicating rows', async () => {
       const { catalog, config } = creditSetup();
       await withEngine(async (engine) => {

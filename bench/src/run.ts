@@ -41,7 +41,7 @@ const USAGE = `pnpm bench [--json] [--quick] [--only a,b] [options]
   --only LIST          any of ${BENCHMARKS.join(',')} (default: all but what-if)
   --files N            throughput files (default 200)
   --rows-per-file N    rows per throughput file (default 10000)
-  --reps N             timed repetitions, median reported (default 3)
+  --reps N             timed repetitions, median reported (default 5: this machine's timings vary by ±15%)
   --listing-files N    files listed by the resolution benchmark (default 100000)
   --tracker-rows N     tracker rows for the resolution benchmark (default 1000000)
   --memory-limit SIZE  DuckDB memory_limit in the memory benchmark (default 1GB)
@@ -90,7 +90,7 @@ function parseArgs(argv: readonly string[]): Options {
     seed: int('seed', 42),
     files: int('files', quick ? 20 : 200),
     rowsPerFile: int('rows-per-file', quick ? 5_000 : 10_000),
-    repetitions: int('reps', quick ? 1 : 3),
+    repetitions: int('reps', quick ? 1 : 5),
     statementFiles: quick ? [1, 10, 100] : [1, 10, 100, 1000],
     listingFiles: int('listing-files', quick ? 10_000 : 100_000),
     listingFolders: 4,

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { EngineError, sql, type Engine, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
@@ -10,14 +9,13 @@ import {
   type LoadResult,
   type TableRef,
 } from './bronze-adapter.js';
+import { firstLineKeys } from './first-line.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 /** The column each scan adds with the file's logical path: what `_source_file` holds. */
 const SOURCE = '__hub_source';
 /** The physical path, when source roots make it differ from the logical one. */
 const FILE = '__hub_file';
-/** The most of a file read to find its first line. */
-const FIRST_LINE_BYTES = 64 * 1024;
 
 /** Files read by one multi-file scan: same format and settings, same header line (or parquet schema), same folder mapping. */
 interface ScanGroup {
@@ -185,29 +183,14 @@ FROM parquet_schema([${sql.join(files.map((f) => sql`${escapeGlob(f.physical)}`)
 }
 
 /**
- * Groups the files so that each group can be one multi-file scan. A multi-file `read_csv` maps
- * every file to the first file's columns, so only files with the same header line share one.
- * The first line is read here, at most 64 KiB of each file: the embedded engine reads local
- * files only, and `read_blob` would read every file whole. Parquet files group by footer schema.
+ * Groups the files so that each group can be one multi-file scan: delimited files by their first
+ * line (read by the hub: `read_blob` would read every file whole), parquet files by footer schema.
  */
 async function groupFiles(files: readonly ListedFile[], signatures: ReadonlyMap<string, string>, quarantine: Quarantine): Promise<ScanGroup[]> {
   const keyed: { key: string; file: ListedFile }[] = [];
-  const delimited = files.filter((f) => f.config.fileFormat === 'delimited');
-  for (let i = 0; i < delimited.length; i += 64) {
-    const batch = delimited.slice(i, i + 64);
-    const lines = await Promise.all(batch.map((f) => readFirstLine(f.physical).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
-    batch.forEach((file, j) => {
-      const line = lines[j] as Buffer | Error;
-      const delimiter = file.config.delimiter ?? ',';
-      if (line instanceof Error) return quarantine(file, `could not read the file: ${line.message}`);
-      const control = controlCharacterAt(line, delimiter);
-      if (control >= 0) {
-        const code = (line[control] as number).toString(16).toUpperCase().padStart(2, '0');
-        return quarantine(file, `line 1, column ${control + 1}: not a delimited text file: control character 0x${code} in the first line (binary or compressed content?)`);
-      }
-      const header = file.config.hasHeader ? line.toString('latin1') : `${line.toString('latin1').split(delimiter).length} fields`;
-      keyed.push({ key: `${scanKey(file)}\u0000${header}`, file });
-    });
+  for (const [file, first] of await firstLineKeys(files.filter((f) => f.config.fileFormat === 'delimited'))) {
+    if ('reason' in first) quarantine(file, first.reason);
+    else keyed.push({ key: `${scanKey(file)}\u0000${first.key}`, file });
   }
   for (const file of files) {
     const signature = file.config.fileFormat === 'parquet' ? signatures.get(file.physical) : undefined;
@@ -229,34 +212,12 @@ function sourceMapping(file: ListedFile): { logicalDir: string; physicalDir: str
   return { logicalDir: file.path.slice(0, file.path.length - file.name.length), physicalDir: file.physical.slice(0, file.physical.length - file.name.length) };
 }
 
-async function readFirstLine(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(FIRST_LINE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, FIRST_LINE_BYTES, 0);
-    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
-    return buffer.subarray(0, end >= 0 ? end : bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The offset of the first control character that is neither the delimiter nor a closing CR, or -1. */
-function controlCharacterAt(line: Buffer, delimiter: string): number {
-  for (let i = 0; i < line.length; i++) {
-    const byte = line[i] as number;
-    if (byte >= 0x20 || delimiter.includes(String.fromCharCode(byte)) || (byte === 0x0d && i === line.length - 1)) continue;
-    return i;
-  }
-  return -1;
-}
-
-/** One statement describes every group's scan; only the first file of each is sniffed. */
+/** One statement describes every group by its first file: a multi-file scan takes its columns from the first file. */
 async function describeGroups(engine: Engine, groups: readonly ScanGroup[]): Promise<ScanGroup[]> {
   if (groups.length === 0) return [];
   const rows = await engine.query(
     sql.join(
-      groups.map((g, i) => sql`SELECT ${sql.raw(String(i))} AS g, column_name, column_type FROM (DESCRIBE ${scanOf(g)})`),
+      groups.map((g, i) => sql`SELECT ${sql.raw(String(i))} AS g, column_name, column_type FROM (DESCRIBE ${scanOf({ files: g.files.slice(0, 1), columns: g.columns })})`),
       sql`\nUNION ALL\n`,
     ),
   );

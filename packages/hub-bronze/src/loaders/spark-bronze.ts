@@ -7,6 +7,7 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
+import { firstLineKeys } from './first-line.js';
 import { clashReason, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
@@ -62,8 +63,14 @@ ORDER BY d.file_date, d.name`;
     if (request.replacePaths.length > 0 && tableColumns.size > 0) {
       await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`);
     }
-    for (const group of groups(request.files)) {
-      for (const file of group.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
+    for (const file of request.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
+    // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
+    const firstLines = new Map<ListedFile, string>();
+    for (const [file, first] of await firstLineKeys(request.files.filter((f) => f.config.fileFormat === 'delimited' && !outcomes.has(f.path)))) {
+      if ('reason' in first) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: first.reason });
+      else firstLines.set(file, first.key);
+    }
+    for (const group of groups(request.files.filter((f) => !outcomes.has(f.path)), firstLines)) {
       let files = group.files.filter((f) => !outcomes.has(f.path));
       if (files.length === 0) continue;
       const staged = group.format === 'parquet' ? await stageParquet(engine, files, tableColumns, outcomes) : await stageDelimited(engine, files, outcomes);
@@ -134,12 +141,12 @@ interface Group {
   readonly files: readonly ListedFile[];
 }
 
-/** One temporary view reads one directory's files with one set of options: a config row's files. */
-function groups(files: readonly ListedFile[]): Group[] {
+/** One temporary view reads one directory's files with one set of options and one first line. */
+function groups(files: readonly ListedFile[], firstLines: ReadonlyMap<ListedFile, string> = new Map()): Group[] {
   const out = new Map<string, Group & { files: ListedFile[] }>();
   for (const file of files) {
     const directory = file.physical.slice(0, file.physical.lastIndexOf('/') + 1);
-    const key = `${directory}\u0000${file.config.lob}\u0000${file.config.category}\u0000${file.config.subcategory}`;
+    const key = `${directory}\u0000${file.config.lob}\u0000${file.config.category}\u0000${file.config.subcategory}\u0000${firstLines.get(file) ?? ''}`;
     const group = out.get(key) ?? { directory, logicalDirectory: file.path.slice(0, file.path.lastIndexOf('/') + 1), format: file.config.fileFormat, config: file.config, files: [] };
     group.files.push(file);
     out.set(key, group);
