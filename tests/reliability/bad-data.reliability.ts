@@ -212,4 +212,22 @@ describe('bad-data', () => {
       expect(await rowsByFile(engine)).toEqual({ [s.good1]: 3, [s.bad]: 2 });
     });
   });
+
+  it('delimited: a column only a file with rejected lines brings is dropped again; a good file\'s new column stays', async () => {
+    const s = await setup('delimited');
+    await withEngine(s.dir, async (engine) => {
+      await runBronze({ asOf: AS_OF }, { engine, configPath: s.config });
+      const columns = async () => (await engine.query(sql`SELECT column_name FROM information_schema.columns WHERE table_catalog = ${CATALOG} AND table_name = 'q_raw' ORDER BY ordinal_position`)).map((r) => r['column_name']);
+      const before = await columns();
+      // Its header is readable, so it is scanned and its column added, until its second line is rejected.
+      writeFile(s.bad, `${HEADER},only_bad\n6,f,x,1\n7,g\n`);
+      writeFile(s.good2, `${HEADER},only_good\n4,d,x,2\n5,e,y,3\n`);
+      const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: s.config });
+      expect(byPath(summary)[s.bad]).toMatchObject({ status: 'QUARANTINED', rows: 0 });
+      expect(byPath(summary)[s.bad]?.reason).toMatch(/line 3/);
+      expect(byPath(summary)[s.good2]).toMatchObject({ status: 'SUCCESS', rows: 2 });
+      expect(await columns()).toEqual([...before, 'only_good']);
+      expect(await rowsByFile(engine)).toEqual(s.rows);
+    });
+  });
 });
