@@ -65,8 +65,10 @@ ORDER BY d.file_date, d.name`;
     }
     for (const file of request.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
     // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
+    // The hub reads those lines itself, so only where the engine reads the same local files.
     const firstLines = new Map<ListedFile, string>();
-    for (const [file, first] of await firstLineKeys(request.files.filter((f) => f.config.fileFormat === 'delimited' && !outcomes.has(f.path)))) {
+    const delimited = engine.capabilities.localFilesOnly ? request.files.filter((f) => f.config.fileFormat === 'delimited' && !outcomes.has(f.path)) : [];
+    for (const [file, first] of await firstLineKeys(delimited)) {
       if ('reason' in first) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: first.reason });
       else firstLines.set(file, first.key);
     }
