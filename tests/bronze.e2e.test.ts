@@ -353,6 +353,24 @@ for (const target of enginesUnderTest()) {
     });
 
     // Separate sessions writing one Delta table; the embedded engine admits one process per warehouse (tests/reliability covers it).
+    if (target.name === 'duckdb') it('loads 40 files with 40 different headers under a 512MB memory limit (scans are batched, not one per file)', async () => {
+      const scratch = new Scratch();
+      const catalog = freshCatalog();
+      for (let i = 0; i < 40; i++) scratch.write(`raw/m/m_20240309_${i}.csv`, `id,c${i}\n${i},x${i}\n`);
+      const config = scratch.config([`falcon,transactions,credit,m_*.csv,${scratch.path('raw', 'm')}/,delimited,",",true,${catalog},falcon_bronze,credit_raw,true`]);
+      const { createDuckDbEngine } = await import('@org/hub-core');
+      const engine = await createDuckDbEngine({ warehouse: scratch.path('wh'), memoryLimit: '512MB', lockTimeoutMs: 0 });
+      try {
+        const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(summary.status, JSON.stringify(summary.files.find((f) => f.status !== 'SUCCESS'))).toBe('SUCCESS');
+        expect(summary.files.every((f) => f.rows === 1)).toBe(true);
+        const rows = await engine.query(sql`SELECT id, c7, c39 FROM ${table(engine, catalog)} WHERE id IN ('7', '39') ORDER BY id`);
+        expect(rows).toEqual([{ id: '39', c7: null, c39: 'x39' }, { id: '7', c7: 'x7', c39: null }]);
+      } finally {
+        await engine.close();
+      }
+    });
+
     if (target.name === 'spark') it('loads every file exactly once when two runs of the same job start at once', async () => {
       const days = Array.from({ length: 6 }, (_, i) => `2024030${i + 4}`);
       const { catalog, config } = creditSetup(days);

@@ -26,6 +26,9 @@ interface ScanGroup {
 
 type Quarantine = (file: Pick<ListedFile, 'path'>, reason: string) => void;
 
+/** DuckDB reserves a 30.5 MiB buffer per `read_csv` call when a statement starts: a few groups per statement keep that bounded. */
+const GROUPS_PER_STATEMENT = 4;
+
 /**
  * DuckDB: `read_blob` lists without reading. A table's files load in one `INSERT ... SELECT` over
  * one multi-file scan per distinct header, in a transaction that also removes the rows of files
@@ -145,7 +148,7 @@ async function insertAndScreen(
     if (request.replacePaths.length > 0) await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`, { idempotent: true });
   }
   if (groups.length === 0) return new Map();
-  await engine.run(insertStatement(engine, request, groups));
+  for (const batch of chunks(groups, GROUPS_PER_STATEMENT)) await engine.run(insertStatement(engine, request, batch));
 
   const thisLoad = sql`_ingested_at = CAST(${request.ingestedAt} AS TIMESTAMP) AND _batch_id = ${request.runId}`;
   const delimited = groups.some((g) => g.files[0]?.config.fileFormat === 'delimited');
@@ -267,7 +270,7 @@ function screenGroups(groups: readonly ScanGroup[], tableColumns: ReadonlyMap<st
  */
 async function checkValues(engine: Engine, groups: readonly ScanGroup[], expected: ReadonlyMap<string, string>, quarantine: Quarantine): Promise<void> {
   const names = new Map<string, number>();
-  const branches: Sql[] = [];
+  const branches: { sql: Sql; flags: number[] }[] = [];
   const clashing = new Map<number, { name: string; type: string; tableType: string }[]>();
   for (const group of groups) {
     const columns = [...group.columns]
@@ -280,20 +283,27 @@ async function checkValues(engine: Engine, groups: readonly ScanGroup[], expecte
       const lossy = c.type.toUpperCase() === 'VARCHAR' ? sql.empty : sql` OR CAST(TRY_CAST(${column} AS ${tableType}) AS ${sql.raw(safeType(c.type))}) IS DISTINCT FROM ${column}`;
       if (!names.has(c.name.toLowerCase())) names.set(c.name.toLowerCase(), names.size);
       clashing.set(names.get(c.name.toLowerCase()) as number, [...(clashing.get(names.get(c.name.toLowerCase()) as number) ?? []), c]);
-      return { flag: sql.raw(`clash_${names.get(c.name.toLowerCase())}`), sql: sql`(${column} IS NOT NULL AND (TRY_CAST(${column} AS ${tableType}) IS NULL${lossy}))` };
+      return { flag: names.get(c.name.toLowerCase()) as number, sql: sql`(${column} IS NOT NULL AND (TRY_CAST(${column} AS ${tableType}) IS NULL${lossy}))` };
     });
-    branches.push(
-      sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c) => sql`CASE WHEN ${c.sql} THEN 1 ELSE 0 END AS ${c.flag}`))} FROM (${scanOf(group)}) WHERE ${sql.join(
+    branches.push({
+      sql: sql`SELECT ${sql.column(SOURCE)} AS path, ${sql.join(conditions.map((c) => sql`CASE WHEN ${c.sql} THEN 1 ELSE 0 END AS ${sql.raw(`clash_${c.flag}`)}`))} FROM (${scanOf(group)}) WHERE ${sql.join(
         conditions.map((c) => c.sql),
         sql` OR `,
       )}`,
-    );
+      flags: conditions.map((c) => c.flag),
+    });
   }
   if (branches.length === 0) return;
   const flags = [...names.values()];
-  const rows = await engine.query(
-    sql`SELECT path, ${sql.join(flags.map((i) => sql.raw(`MAX(clash_${i}) AS clash_${i}`)))} FROM (${sql.join(branches, sql`\nUNION ALL BY NAME\n`)}) GROUP BY path`,
-  );
+  const rows = [];
+  for (const batch of chunks(branches, GROUPS_PER_STATEMENT)) {
+    const used = [...new Set(batch.flatMap((b) => b.flags))];
+    const union = sql.join(
+      batch.map((b) => b.sql),
+      sql`\nUNION ALL BY NAME\n`,
+    );
+    rows.push(...(await engine.query(sql`SELECT path, ${sql.join(used.map((i) => sql.raw(`MAX(clash_${i}) AS clash_${i}`)))} FROM (${union}) GROUP BY path`)));
+  }
   const files = new Map(groups.flatMap((g) => g.files.map((f) => [f.path, { file: f, group: g }] as const)));
   for (const row of rows) {
     const hit = files.get(String(row['path']));
@@ -387,6 +397,12 @@ function firstLineOf(error: unknown): string {
 
 function messageOf(error: unknown): string {
   return error instanceof EngineError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
