@@ -91,7 +91,7 @@ ORDER BY file_date, name`;
 
     const parquet = files.filter((f) => f.config.fileFormat === 'parquet');
     const signatures = parquet.length === 0 ? new Map<string, string>() : await retryWithout(() => pending(parquet), quarantine, () => parquetSignatures(engine, pending(parquet)));
-    let groups = await groupFiles(files, signatures, quarantine);
+    let groups = await groupFiles(pending(files), signatures, quarantine);
     groups = await retryWithout(() => live(groups).flatMap((g) => g.files), quarantine, () => describeGroups(engine, live(groups)));
     const expected = expectedTypes(groups, tableColumns);
     screenGroups(groups, tableColumns, expected, quarantine);
@@ -161,7 +161,8 @@ ORDER BY s.file_path, e.line`);
   const rejected = new Set<ListedFile>();
   for (const [physical, reason] of describeRejects(rejects)) {
     const file = byPhysical.get(physical);
-    if (!file) continue;
+    // A rejected line that maps to no file would let its file pass with rows missing: fail the load instead.
+    if (!file) throw new Error(`lines of ${physical} were rejected, but it is not one of this load's files`);
     quarantine(file, reason);
     rejected.add(file);
   }
@@ -195,9 +196,10 @@ async function groupFiles(files: readonly ListedFile[], signatures: ReadonlyMap<
     if ('reason' in first) quarantine(file, first.reason);
     else keyed.push({ key: `${scanKey(file)}\u0000${first.key}`, file });
   }
-  for (const file of files) {
-    const signature = file.config.fileFormat === 'parquet' ? signatures.get(file.physical) : undefined;
-    if (signature !== undefined) keyed.push({ key: `${scanKey(file)}\u0000${signature}`, file });
+  for (const file of files.filter((f) => f.config.fileFormat === 'parquet')) {
+    const signature = signatures.get(file.physical);
+    if (signature === undefined) quarantine(file, 'not a parquet file: no schema could be read from its footer');
+    else keyed.push({ key: `${scanKey(file)}\u0000${signature}`, file });
   }
   return [...groupBy(keyed, (k) => k.key).values()].map((entries) => ({ files: entries.map((e) => e.file), columns: new Map<string, string>() }));
 }
