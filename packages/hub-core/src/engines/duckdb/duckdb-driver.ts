@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import type { Driver, Row } from '../engine.js';
 import type { CompiledStatement, SqlValue } from '../sql.js';
 import { normalizeRow } from '../rows.js';
@@ -19,10 +19,31 @@ export class DuckDbDriver implements Driver {
   }
 
   async execute(statement: CompiledStatement): Promise<Row[]> {
-    const values: Record<string, DuckDBValue> = {};
-    for (const [key, value] of Object.entries(statement.params)) values[key] = toDuckDb(value);
-    const reader = await this.connection.runAndReadAll(statement.sql, Object.keys(values).length ? values : undefined);
+    const params = Object.entries(statement.params);
+    const reader = params.length === 0 ? await this.connection.runAndReadAll(statement.sql) : await this.runBound(statement.sql, params);
     return reader.getRowObjectsJS().map((row) => normalizeRow(row as Row));
+  }
+
+  /** Like `runAndReadAll(sql, values)`, but binds by position: DuckDB finds a name by a linear scan, so 3,600 named parameters took 60 ms to bind. */
+  private async runBound(text: string, params: readonly (readonly [string, SqlValue])[]): Promise<DuckDBResultReader> {
+    const statements = await this.connection.extractStatements(text);
+    for (let i = 0; i < statements.count - 1; i++) {
+      const earlier = await statements.prepare(i);
+      try {
+        await earlier.run();
+      } finally {
+        earlier.destroySync();
+      }
+    }
+    const prepared = await statements.prepare(statements.count - 1);
+    try {
+      const position = new Map<string, number>();
+      for (let i = 1; i <= prepared.parameterCount; i++) position.set(prepared.parameterName(i), i);
+      for (const [name, value] of params) prepared.bindValue(position.get(name) ?? prepared.parameterIndex(name), toDuckDb(value));
+      return await prepared.runAndReadAll();
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   isRetryable(): boolean {

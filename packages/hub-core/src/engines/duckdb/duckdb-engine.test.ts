@@ -72,6 +72,20 @@ describe('DuckDB engine: catalogs as files in a warehouse', () => {
     expect(await engine.query(sql`SELECT count(*) AS n FROM ${table}`)).toEqual([{ n: 1 }]);
   });
 
+  it('binds 6,000 parameters each to its own placeholder, and the last statement of a script', async () => {
+    const engine = await engineAt(join(root, 'many-parameters'));
+    const values = Array.from({ length: 2_000 }, (_, i) => [`file_${i}.csv`, i * 7, i % 3 === 0 ? null : new Date(Date.UTC(2024, 0, 1, 0, 0, i))] as const);
+    const rows = await engine.query(
+      sql`SELECT name, CAST(n AS BIGINT) AS n, strftime(CAST(ts AS TIMESTAMP), '%H:%M:%S') AS ts FROM (VALUES ${sql.join(values.map(([name, n, ts]) => sql`(${name}, ${n}, ${ts})`))}) AS v(name, n, ts)`,
+    );
+    expect(rows).toHaveLength(2_000);
+    expect(new Set(rows.map((r) => r['name'])).size).toBe(2_000);
+    expect(rows.find((r) => r['name'] === 'file_1234.csv')).toEqual({ name: 'file_1234.csv', n: 8_638, ts: '00:20:34' });
+    expect(rows.find((r) => r['name'] === 'file_1233.csv')).toEqual({ name: 'file_1233.csv', n: 8_631, ts: null });
+    const script = await engine.query(sql`CREATE TEMP TABLE earlier AS SELECT 41 AS n; SELECT n + ${1} AS n, ${'last'} AS tag FROM earlier`);
+    expect(script).toEqual([{ n: 42, tag: 'last' }]);
+  });
+
   it('prepares each catalog once and rejects a catalog name that is not an identifier', async () => {
     const engine = await engineAt(join(root, 'names'));
     await engine.prepareCatalogs(['c1', 'c1']);
