@@ -27,6 +27,8 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   const config: Record<string, string> = {};
   if (options.memoryLimit) config['memory_limit'] = options.memoryLimit;
   if (options.threads) config['threads'] = String(options.threads);
+  // Bronze rows have no order (none on Delta either): unordered inserts load in parallel with less memory; ORDER BY still sorts.
+  config['preserve_insertion_order'] = 'false';
   const driver = await DuckDbDriver.open(config);
   const dialect = new DuckDbDialect();
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
