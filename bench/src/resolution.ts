@@ -15,8 +15,8 @@ export interface ResolutionResult {
   readonly repetitions: number;
   readonly hubMs: number;
   /**
-   * DESIGN §8's listing, `read_blob('<folder>/*')` with each file's size and modification time (one
-   * stat per file, which the hub needs), aggregated in the engine so no row transfer is timed.
+   * DESIGN §8's listing, `read_blob('<folder>/*')`: each file's name, size and modification time (one
+   * stat per file, which the hub needs), each consumed by an aggregate in the engine so no row transfer is timed.
    */
   readonly listingMs: number;
   readonly ratio: number;
@@ -37,7 +37,7 @@ export const SCHEMA = 'bench_bronze';
 
 /**
  * `bronze plan` over every listed file against a tracker of `trackerRows` rows, versus the
- * engine listing the same folders with size and modification time (DESIGN §8's `read_blob`
+ * engine listing the same folders with names, sizes and modification times (DESIGN §8's `read_blob`
  * listing), one per folder as the hub lists one per config row.
  */
 export async function resolution(data: ListingData, trackerRows: number, repetitions: number): Promise<ResolutionResult> {
@@ -75,7 +75,7 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
       const { value: listed, seconds } = await timed(async () => {
         let n = 0;
         for (const dir of data.dirs) {
-          const [row] = await engine.query(`SELECT count(*) AS n, sum(size) AS bytes, max(last_modified) AS newest FROM read_blob(${sqlString(`${dir}/*`)})`);
+          const [row] = await engine.query(`SELECT count(*) AS n, max(filename) AS last_name, sum(size) AS bytes, max(last_modified) AS newest FROM read_blob(${sqlString(`${dir}/*`)})`);
           n += Number(row?.['n']);
         }
         return n;
