@@ -7,7 +7,9 @@ export type HubErrorCode =
   | 'ENGINE_UNAVAILABLE'
   | 'WAREHOUSE_LOCKED'
   | 'LEASE_HELD'
-  | 'SOURCE_UNMAPPED';
+  | 'SOURCE_UNMAPPED'
+  /** Only in tests: a statement broke a rule of the engine a recording engine stands for. */
+  | 'WAREHOUSE_RULE';
 
 export class HubError extends Error {
   readonly code: HubErrorCode;

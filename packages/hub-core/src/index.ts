@@ -9,7 +9,7 @@ export type { Logger, LoggerSettings } from './logger.js';
 export { sql, Sql, IDENTIFIER_PATTERN } from './engines/sql.js';
 export type { SqlValue, CompiledStatement } from './engines/sql.js';
 export { Dialect } from './engines/dialect.js';
-export type { EngineName, DialectTypes } from './engines/dialect.js';
+export type { EngineName, DialectTypes, JsonColumn, JsonType } from './engines/dialect.js';
 export { Engine, defaultRetryPolicy } from './engines/engine.js';
 export type { Driver, Row, RetryPolicy, QueryOptions, EngineOptions } from './engines/engine.js';
 export { defaultCapabilities } from './engines/capabilities.js';
@@ -21,5 +21,8 @@ export { createDuckDbEngine, DEFAULT_WAREHOUSE } from './engines/duckdb/duckdb-e
 export type { DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
 export { SparkDialect } from './engines/spark/spark-dialect.js';
 export { createRecordingEngine } from './engines/recording/recording-engine.js';
-export type { RecordingEngine } from './engines/recording/recording-engine.js';
+export type { RecordingEngine, RecordingOptions } from './engines/recording/recording-engine.js';
+export { DATABRICKS_WAREHOUSE_RULES, SPARK_RULES, WarehouseRules, WarehouseRuleError, rulesFor } from './engines/recording/warehouse-rules.js';
+export type { WarehouseRule } from './engines/recording/warehouse-rules.js';
+export { inlineParameters, maskLiterals, parameterMarkers } from './engines/recording/sql-text.js';
 export { DatabricksDialect } from './engines/databricks/databricks-dialect.js';

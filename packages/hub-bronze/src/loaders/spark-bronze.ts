@@ -8,7 +8,7 @@ import {
   type TableRef,
 } from './bronze-adapter.js';
 import { firstLineKeys } from './first-line.js';
-import { clashReason, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
+import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
 const PROBE = sql.raw('__hub_probe');
@@ -61,7 +61,7 @@ ORDER BY d.file_date, d.name`;
     const target = targetName(engine, request.table);
     let tableColumns = await describeTable(engine, request.table);
     if (request.replacePaths.length > 0 && tableColumns.size > 0) {
-      await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`);
+      await engine.run(deleteFilesStatement(engine, target, request.replacePaths));
     }
     for (const file of request.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
     // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
