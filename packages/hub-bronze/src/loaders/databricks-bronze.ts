@@ -266,10 +266,14 @@ async function checkGroup(
   try {
     rows = await engine.query(checkStatement(group, tableTypes));
   } catch (error) {
-    if (!(error instanceof EngineError) || group.format !== 'parquet' || group.files.length === 1) throw error;
-    // Parquet files whose schemas cannot be read together: each is read on its own, on this failure path only.
+    if (!(error instanceof EngineError) || group.format !== 'parquet') throw error;
+    // Parquet files that cannot be read together: each is read on its own, on this failure path only.
     rows = [];
     for (const file of group.files) {
+      if (group.files.length === 1) {
+        quarantine(file, `not a readable parquet file: ${firstLine(error)}`);
+        break;
+      }
       try {
         rows.push(...(await engine.query(checkStatement({ ...group, files: [file] }, tableTypes))));
       } catch (cause) {
