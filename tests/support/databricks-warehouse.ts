@@ -142,7 +142,7 @@ export class WarehouseModel {
         { path: `${base}transactions_20240309_archive`, name: 'transactions_20240309_archive', size: 0, modification_time: Date.UTC(2024, 2, 9) },
       ];
     }
-    if (/^SELECT t\.file_path, t\.file_size, t\.modification_time FROM \(SELECT file_path/.test(text)) {
+    if (/^SELECT t\.file_path, t\.file_size, t\.modification_time FROM \(SELECT `file_path`/.test(text)) {
       const paths = new Set(rowsJson().map((r) => String(r['file_path'])));
       const dest = String(marker(/dest_table = :(\w+)/));
       return this.tracker

@@ -86,11 +86,11 @@ export abstract class Dialect {
    * warehouse takes at most 256), and the text is the same for 1 row and for 10,000.
    */
   jsonRows(columns: readonly JsonColumn[], rows: readonly (readonly SqlValue[])[]): Sql {
-    for (const column of columns) this.quoteIdentifier(column.name);
     const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(row[i] ?? null, c)]))));
-    const select = columns.map((c) =>
-      c.type === 'timestamp' ? `${this.timestampFromMillis(c.name)} AS ${c.name}` : c.type === 'date' ? `CAST(${c.name} AS ${this.types.date}) AS ${c.name}` : c.name,
-    );
+    const select = columns.map((c) => {
+      const name = this.quoteIdentifier(c.name);
+      return c.type === 'timestamp' ? `${this.timestampFromMillis(name)} AS ${name}` : c.type === 'date' ? `CAST(${name} AS ${this.types.date}) AS ${name}` : name;
+    });
     return sql`SELECT ${sql.raw(select.join(', '))} FROM ${this.expandJson(sql`${json}`, columns)} AS j`;
   }
 
@@ -103,7 +103,7 @@ export abstract class Dialect {
   protected abstract expandJson(json: Sql, columns: readonly JsonColumn[]): Sql;
   /** Whether a JSON array of strings holds the expression's value. */
   protected abstract jsonArrayContains(json: Sql, expression: Sql): Sql;
-  /** A TIMESTAMP from epoch milliseconds in a column, independent of the session time zone. */
+  /** A TIMESTAMP from epoch milliseconds in a (quoted) column, independent of the session time zone. */
   protected abstract timestampFromMillis(column: string): string;
 
   compile(query: Sql): CompiledStatement {

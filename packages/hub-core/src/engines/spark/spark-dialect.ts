@@ -55,7 +55,7 @@ export class SparkDialect extends Dialect {
 
   /** `inline(from_json(...))`: OSS Spark and a Databricks warehouse both run it, with the JSON as a literal or a marker. */
   protected override expandJson(json: Sql, columns: readonly JsonColumn[]): Sql {
-    const fields = columns.map((c) => `${c.name}:${c.type === 'timestamp' ? 'bigint' : c.type === 'date' ? 'string' : c.type}`);
+    const fields = columns.map((c) => `${this.quoteIdentifier(c.name)}:${c.type === 'timestamp' ? 'bigint' : c.type === 'date' ? 'string' : c.type}`);
     return sql`(SELECT inline(from_json(${json}, ${sql.literal(`array<struct<${fields.join(',')}>>`)})))`;
   }
 
