@@ -107,7 +107,7 @@ for (const target of enginesUnderTest()) {
 
     it('reads the status with LIMIT as an INT', async () => {
       const engine = await target.open();
-      const catalog = `dbx_sql_${target.name}_${process.pid}`;
+      const catalog = `e2e_${target.name}_${process.pid}_sql`;
       try {
         await engine.prepareCatalogs([catalog]);
         await applyDdl(engine, catalog);

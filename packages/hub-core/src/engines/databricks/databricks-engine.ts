@@ -13,6 +13,8 @@ export interface DatabricksEngineOptions {
   readonly retry?: Partial<RetryPolicy> | undefined;
   /** Builds the connector client; tests pass one of the connector's shape. Defaults to `DBSQLClient`. */
   readonly client?: DatabricksClientFactory | undefined;
+  /** How names are spelled; the live test suite maps each test's catalog into one real catalog. Defaults to `DatabricksDialect`. */
+  readonly dialect?: DatabricksDialect | undefined;
 }
 
 export const DATABRICKS_CAPABILITIES: Capabilities = {
@@ -29,5 +31,5 @@ export async function createDatabricksEngine(options: DatabricksEngineOptions): 
   const connection = resolveDatabricksConnection(options.env);
   const driver = await DatabricksDriver.open(connection, { logger: options.logger, client: options.client, retry: options.retry });
   options.logger?.debug({ engine: 'databricks', warehouse: describeConnection(connection) }, 'session open');
-  return new Engine('databricks', new DatabricksDialect(), driver, DATABRICKS_CAPABILITIES, { logger: options.logger, retry: options.retry });
+  return new Engine('databricks', options.dialect ?? new DatabricksDialect(), driver, DATABRICKS_CAPABILITIES, { logger: options.logger, retry: options.retry });
 }
