@@ -13,7 +13,7 @@ import {
   type Scenario,
 } from '../../../../tests/support/databricks-warehouse.js';
 import { LoadTracker } from '../load-tracker.js';
-import { runBronze } from '../run-bronze.js';
+import { planBronze, runBronze } from '../run-bronze.js';
 import type { FileResult } from '../types.js';
 
 const by = (statements: readonly CompiledStatement[], prefix: string | RegExp) =>
@@ -355,5 +355,17 @@ GROUP BY _metadata.file_name`);
       expect(copies.map((c) => copiedNames(c).length)).toEqual(files === 1500 ? [good(0, 1000), good(1000, 1500)] : [good(0, files)]);
     }
     expect(counts.slice(0, 3)).toEqual([counts[0], counts[0], counts[0]]);
+  });
+
+  it('plans a run without writing: each folder\'s first read and its COPY INTO, held to the rules', async () => {
+    const model = new WarehouseModel();
+    const { config } = populate(model, single({ files: 1500 }));
+    const { engine, statements } = recordingWarehouse(model);
+    const { plan } = await planBronze({ asOf: '2024-03-10' }, { engine, configPath: config, variables: { catalog: 'dev' }, runId: 'plan-1' });
+    // Reads only: a plan writes nothing.
+    expect(statements.map((s) => s.sql.split(' ')[0])).toEqual(['SELECT', 'LIST']);
+    const planned = plan.tables[0]?.statements ?? [];
+    expect(planned.map((s) => s.split(/\s+/).slice(0, 3).join(' '))).toEqual(['SELECT name, MIN_BY(value,', 'COPY INTO `dev`.`falcon_bronze`.`raw_s0`', 'SELECT name, MIN_BY(value,', 'COPY INTO `dev`.`falcon_bronze`.`raw_s0`']);
+    for (const text of planned) expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: text, params: {} })).not.toThrow();
   });
 });
