@@ -70,12 +70,11 @@ export const databricksBronze: BronzeAdapter = {
     // Created with the lineage columns, so a table whose first load landed nothing can still be reconciled; COPY INTO adds the files' columns.
     await engine.run(sql`CREATE TABLE IF NOT EXISTS ${target} (_source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`, { idempotent: true });
     if (request.replacePaths.length > 0) await engine.run(deleteFilesStatement(engine, target, request.replacePaths), { idempotent: true });
-    const pending = request.files;
-    const tableTypes = pending.some((f) => f.config.fileFormat === 'parquet') ? await tableColumns(engine, request.table) : new Map<string, string>();
+    const tableTypes = request.files.some((f) => f.config.fileFormat === 'parquet') ? await tableColumns(engine, request.table) : new Map<string, string>();
 
     const expected = new Map<string, number>();
     const copied: ListedFile[] = [];
-    for (const chunk of chunks(pending)) {
+    for (const chunk of chunks(request.files)) {
       const groups = chunk.format === 'delimited' ? await scanDelimited(engine, chunk, quarantine, fail) : [{ ...chunk, columns: null }];
       for (const group of groups) {
         const live = { ...group, files: group.files.filter((f) => !outcomes.has(f.path)) };
@@ -215,7 +214,7 @@ async function scanDelimited(engine: Engine, chunk: Chunk, quarantine: (f: Liste
 }
 
 /** The columns Spark's CSV reader gives a first line: the header's names (blank ones `_cN`, repeats numbered), or `_c0.._cN` without a header. */
-export function headerColumns(line: string, config: ListedFile['config']): string[] {
+function headerColumns(line: string, config: ListedFile['config']): string[] {
   const fields = (parse(line, { delimiter: config.delimiter ?? ',', quote: '"', escape: '"', relax_quotes: true, relax_column_count: true })[0] as string[] | undefined) ?? [''];
   if (!config.hasHeader) return fields.map((_, i) => `_c${i}`);
   const names = fields.map((f, i) => (f.trim() === '' ? `_c${i}` : f));
