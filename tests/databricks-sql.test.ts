@@ -15,7 +15,9 @@ import { applyDdl, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
 import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
 import { recordScenario, scenarioMatrix } from './support/databricks-warehouse.js';
 import { enginesUnderTest } from './support/engines.js';
-import { sparkAvailable } from './support/spark.js';
+
+/** The engines reachable here; Spark among them when it runs, or is required (then its cases fail when it cannot be opened). */
+const targets = await enginesUnderTest();
 
 const CONFIG: FileConfigRow[] = [
   { lob: 'falcon', category: 'transactions', subcategory: 'credit', filePattern: 'transactions_*.csv', sourcePath: "abfss://raw@acct.dfs.core.windows.net/it's/", fileFormat: 'delimited', delimiter: ',', hasHeader: true, destCatalog: 'dev', destSchema: 'falcon_bronze', destTable: 'credit_raw', isActive: true },
@@ -86,7 +88,7 @@ const JSON_VALUES: SqlValue[][] = [
   ['', -1, false, new Date('1970-01-01T00:00:00.000Z'), '1999-12-31'],
 ];
 
-for (const target of enginesUnderTest()) {
+for (const target of targets) {
   describe(`shared statement shapes executed on ${target.name}`, () => {
     it('expands rows bound as one JSON value back into the exact values', async () => {
       const engine = await target.open();
@@ -126,8 +128,8 @@ for (const target of enginesUnderTest()) {
 /** Analysis errors EXPLAIN may report for a Databricks statement on OSS Spark: a Databricks-only function, catalog or table. */
 const UNRESOLVED = /^(TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|CATALOG_NOT_FOUND|UNRESOLVABLE_TABLE_VALUED_FUNCTION|UNRESOLVED_ROUTINE|REQUIRES_SINGLE_PART_NAMESPACE)/;
 
-const spark = sparkAvailable();
-if (spark) {
+const sparkTarget = targets.find((t) => t.name === 'spark');
+if (sparkTarget) {
   describe('Spark\'s parser over every Databricks statement', () => {
     const engines: Engine[] = [];
     afterAll(async () => {
@@ -135,9 +137,7 @@ if (spark) {
     });
 
     it('parses every distinct statement of the recorded Databricks runs but COPY INTO and LIST', async () => {
-      const target = enginesUnderTest().find((t) => t.name === 'spark');
-      if (!target) throw new Error('spark: the server is configured but not among the engines under test');
-      const engine = await target.open();
+      const engine = await sparkTarget.open();
       engines.push(engine);
       const sparkDialect = new SparkDialect();
       // One statement per shape (text without its literals' contents), the longest of each: values travel through the literal function, tested on its own.
