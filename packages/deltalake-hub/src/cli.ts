@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ConfigError,
   createEngine,
@@ -50,7 +50,7 @@ interface BronzeFlags extends CommonFlags {
   asOf?: string;
   force?: boolean;
   jobParams?: string;
-  leaseWait?: string;
+  leaseWait?: number;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -58,9 +58,15 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success, or nothing to load
-  1  the run could not proceed (bad config, bad parameters, engine unreachable); nothing was written
+  1  the run could not proceed. A bad config, bad parameters, an unknown category, an unmapped
+     path or an unreachable engine is found before anything is written. A later failure (a
+     --file-name matching several files of a table, an engine error outside a load) keeps what
+     was done before it: the metadata tables, the merged file_config, and every table already
+     loaded and tracked; the next run carries on from there
   2  partial: some file FAILED or was QUARANTINED (the others loaded)
-  3  another run holds the lease on a destination table, or the embedded warehouse (retry later, or --lease-wait)
+  3  another run holds the lease on a destination table (--lease-wait <seconds> waits for it;
+     tables loaded before it stay loaded), or, on the embedded engine, the warehouse file
+     (waited for up to DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS, default 30000; nothing written)
 
 With --json, stdout holds exactly one JSON document; logs go to stderr.`;
 
@@ -86,7 +92,14 @@ function addBronzeOptions(command: Command): Command {
     .option('--as-of <yyyy-MM-dd>', 'the day the default 7-day window ends (default: today, UTC)')
     .option('--force', 'reload files already loaded, replacing their earlier rows')
     .option('--job-params <json>', 'Databricks-style job parameters as JSON, e.g. {"category":"transactions","begin_date":""}')
-    .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)');
+    .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds);
+}
+
+/** A number of seconds, 0 or more: anything else would make a deadline that never comes. */
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. 300)');
+  return parsed;
 }
 
 function parseVars(values: readonly string[]): Record<string, string> {
@@ -119,8 +132,9 @@ async function withEngine<T>(ctx: Context, fn: (engine: Engine) => Promise<T>): 
   }
 }
 
-function bronzeParams(flags: BronzeFlags): JobParameters {
+function bronzeParams(flags: BronzeFlags, logger: Logger): JobParameters {
   return readJobParameters({
+    logger,
     flags: {
       category: flags.category,
       subcategory: flags.subcategory,
@@ -172,7 +186,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addHelpText('after', EXIT_CODES_HELP),
   ).action(async (flags: BronzeFlags) => {
     const ctx = context(flags);
-    const params = bronzeParams(flags);
+    const params = bronzeParams(flags, ctx.logger);
     await withEngine(ctx, async (engine) => {
       const { summary, plan } = await planBronze(params, bronzeOptions(ctx, flags, engine));
       const text = [
@@ -192,7 +206,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addHelpText('after', EXIT_CODES_HELP),
   ).action(async (flags: BronzeFlags) => {
     const ctx = context(flags);
-    const params = bronzeParams(flags);
+    const params = bronzeParams(flags, ctx.logger);
     const summary: RunSummary = await withEngine(ctx, (engine) =>
       runBronze(params, { ...bronzeOptions(ctx, flags, engine), onProgress: progressPrinter(!ctx.json && process.stderr.isTTY === true) }),
     );
@@ -261,7 +275,7 @@ function bronzeOptions(ctx: Context, flags: BronzeFlags, engine: Engine) {
     metadataCatalog: flags.metadataCatalog,
     sourceRoots: parseSourceRoots(flags.sourceRoot),
     logger: ctx.logger,
-    leaseWaitMs: flags.leaseWait ? Number(flags.leaseWait) * 1000 : undefined,
+    leaseWaitMs: flags.leaseWait === undefined ? undefined : flags.leaseWait * 1000,
   };
 }
 
@@ -275,7 +289,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
-  program.exitOverride();
+  // On every command: a subcommand's usage error must come back here, not end the process.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;
@@ -287,7 +306,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(error: unknown, json: boolean): number {
   const commanderCode = (error as { code?: string }).code;
   if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') return EXIT.ok;
-  if (commanderCode?.startsWith('commander.')) return EXIT.cannotProceed;
+  if (commanderCode?.startsWith('commander.')) {
+    // Commander has printed the error and the usage; --json still gets its one document.
+    if (json) process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: 'PARAMETERS_INVALID', message: (error as Error).message } }, null, 2)}\n`);
+    return EXIT.cannotProceed;
+  }
   const code = isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? EXIT.leaseHeld : EXIT.cannotProceed;
   const message = error instanceof ConfigError ? error.issues.map(formatIssue).join('\n') : error instanceof Error ? error.message : String(error);
   if (json) {
