@@ -15,6 +15,7 @@ import {
 import {
   applyDdl,
   exitCodeFor,
+  exitCodeForError,
   LoadTracker,
   parseSourceRoots,
   planBronze,
@@ -311,7 +312,7 @@ function reportError(error: unknown, json: boolean): number {
     if (json) process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: 'PARAMETERS_INVALID', message: (error as Error).message } }, null, 2)}\n`);
     return EXIT.cannotProceed;
   }
-  const code = isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? EXIT.leaseHeld : EXIT.cannotProceed;
+  const code = exitCodeForError(error);
   const message = error instanceof ConfigError ? error.issues.map(formatIssue).join('\n') : error instanceof Error ? error.message : String(error);
   if (json) {
     process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: isHubError(error) ? error.code : 'INTERNAL', message } }, null, 2)}\n`);

@@ -1,4 +1,4 @@
-export { runBronze, planBronze, exitCodeFor } from './run-bronze.js';
+export { runBronze, planBronze, exitCodeFor, exitCodeForError } from './run-bronze.js';
 export type { BronzePlan } from './run-bronze.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';

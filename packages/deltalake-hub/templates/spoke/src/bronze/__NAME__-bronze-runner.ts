@@ -5,6 +5,7 @@ import {
   createEngine,
   createLogger,
   exitCodeFor,
+  exitCodeForError,
   formatSummary,
   loadSettings,
   parseSourceRoots,
@@ -82,7 +83,8 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
   }
 }
 
-// Run as a program: the exit code comes from the summary (0 ok, 2 partial, 1 could not proceed).
+// Run as a program: the exit code comes from the summary (0 ok, 2 partial), or from the error
+// (3 another run holds a table's lease or the embedded warehouse: retry later; 1 could not proceed).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   run__NAME_PASCAL__Bronze({ argv })
@@ -92,6 +94,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     })
     .catch((error: unknown) => {
       process.stderr.write(`__NAME__ bronze: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = exitCodeForError(error);
     });
 }
