@@ -62,7 +62,7 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
-    it('applies begin_date, end_date and file_name as DESIGN §4.4 says', async () => {
+    it('applies begin_date, end_date and file_name as docs/bronze.md (Which files) says', async () => {
       const { config } = creditSetup();
       await withEngine(async (engine) => {
         const names = (s: RunSummary) => s.files.map((f) => f.path.split('/').pop()).sort();

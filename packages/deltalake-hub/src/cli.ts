@@ -28,7 +28,7 @@ import { checkSpoke } from './spoke/check-spoke.js';
 import { createSpoke } from './spoke/create-spoke.js';
 import { formatSummary } from './summary.js';
 
-/** Exit codes (DESIGN §6). */
+/** Exit codes (README, docs/bronze.md). */
 export const EXIT = { ok: 0, cannotProceed: 1, partial: 2, leaseHeld: 3 } as const;
 
 interface CommonFlags {

@@ -24,7 +24,7 @@ interface TableWork {
 }
 
 /**
- * The bronze run (DESIGN §4): validate, upsert config, select, resolve, load, track, summarise.
+ * The bronze run (docs/bronze.md): validate, upsert config, select, resolve, load, track, summarise.
  * Parameters and config are checked before anything is written.
  */
 export async function runBronze(params: JobParameters, options: RunBronzeOptions): Promise<RunSummary> {
@@ -217,7 +217,7 @@ function runStatus(files: readonly FileResult[], dryRun: boolean): RunStatus {
   return 'PARTIAL';
 }
 
-/** CLI exit codes (DESIGN §6): 0 success or nothing to load, 2 partial, 1 could not proceed. */
+/** CLI exit codes of a finished run: 0 success or nothing to load, 2 partial, 1 failed. */
 export function exitCodeFor(summary: Pick<RunSummary, 'status'>): 0 | 1 | 2 {
   switch (summary.status) {
     case 'SUCCESS':
