@@ -54,7 +54,10 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
     strict: true,
   });
   const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  // Logs at info which parameters came from DELTALAKE_HUB_* variables.
   const params = readJobParameters({
+    logger,
     flags: {
       category: values.category,
       subcategory: values.subcategory,
@@ -67,7 +70,6 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
     env,
     jobParameters: values['job-params'],
   });
-  const logger = options.logger ?? createLogger();
   const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
   const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
   try {
