@@ -1,7 +1,7 @@
 // A bronze run in its own process over the BUILT packages, with deterministic places to SIGKILL itself.
 // Usage: node child-run.mjs '<json options>' (see ChildRunOptions in support.ts).
 // Prints the run summary (an array of them with `runs` > 1) as one JSON document on stdout; exit codes as the CLI's (0, 1, 2, 3).
-import { createEngine, createLogger, exitCodeFor, isHubError, loadSettings, runBronze } from '../../packages/deltalake-hub/dist/index.js';
+import { createEngine, createLogger, exitCodeFor, exitCodeForError, isHubError, loadSettings, runBronze } from '../../packages/deltalake-hub/dist/index.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const kill = options.kill ?? null;
@@ -80,5 +80,5 @@ try {
   const message = error instanceof Error ? error.message : String(error);
   process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code, message } })}\n`);
   process.stderr.write(`child-run: ${code}: ${message}\n`);
-  process.exitCode = code === 'LEASE_HELD' || code === 'WAREHOUSE_LOCKED' ? 3 : 1;
+  process.exitCode = exitCodeForError(error);
 }
