@@ -105,12 +105,15 @@ export function parseChecksFile(text: string, file: string, options: ReadChecksO
   const checks: QualityCheck[] = [];
   const names = new Map<string, number>();
   (Array.isArray(items) ? items : []).forEach((item, i) => {
-    const check = readCheck(item, ['checks', i], options.variables ?? {}, at);
-    if (!check) return;
-    const first = names.get(check.name);
-    if (first !== undefined) at.add(['checks', i, 'name'], `duplicate name ${JSON.stringify(check.name)}: already on line ${first}`, 'name');
-    else names.set(check.name, check.source.line);
-    checks.push(check);
+    const path = ['checks', i];
+    const check = readCheck(item, path, options.variables ?? {}, at);
+    // Names are compared even when an item has other problems, so a duplicate is reported with them.
+    const name = check?.name ?? (isRecord(item) && typeof item['name'] === 'string' ? item['name'] : undefined);
+    if (name === undefined) return;
+    const first = names.get(name);
+    if (first !== undefined) at.add([...path, 'name'], `duplicate name ${JSON.stringify(name)}: already on line ${first}`, 'name');
+    else names.set(name, at.line(path));
+    if (check) checks.push(check);
   });
 
   const alertItems = root['alerts'] ?? [];
@@ -166,7 +169,10 @@ function readCheck(item: unknown, path: Path, variables: Readonly<Record<string,
     return undefined;
   }
   const kind = KINDS[kindName as KindName];
-  const parsed = z.strictObject({ ...common, ...kind.args }).safeParse(raw);
+  const known = [...COMMON_KEYS, ...Object.keys(kind.args)];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) at.add([...path, key], `unknown key ${JSON.stringify(key)} for ${kind.name} (known: ${known.join(', ')})`, key);
+  // Unknown keys are reported above; the rest of the item is still checked, so every problem shows at once.
+  const parsed = z.object({ ...common, ...kind.args }).safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) reportZodIssue(issue, raw, path, kind, at);
     return undefined;
@@ -251,8 +257,7 @@ function reportZodIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, p
   const key = issue.path.map(String).join('.');
   const where = [...path, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
   if (issue.code === 'unrecognized_keys') {
-    const known = [...COMMON_KEYS, ...Object.keys(kind.args)];
-    for (const k of issue.keys) at.add([...where, k], `unknown key ${JSON.stringify(k)} for ${kind.name} (known: ${known.join(', ')})`, k);
+    for (const k of issue.keys) at.add([...where, k], `unknown key ${JSON.stringify(k)}`, k);
     return;
   }
   const value = issue.path.reduce<unknown>((v, p) => (isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[p as string | number] : undefined), raw);

@@ -49,6 +49,7 @@ export function parseDateFormat(format: string, kind: 'date' | 'timestamp'): Par
       i = close + 1;
       continue;
     }
+    if (rest.startsWith('MMM')) return `format ${JSON.stringify(format)}: month names (MMM) are not supported; use MM`;
     const fraction = /^S+/.exec(rest);
     if (fraction) {
       const digits = fraction[0].length;

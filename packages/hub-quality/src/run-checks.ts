@@ -252,48 +252,57 @@ async function evaluateTable(engine: Engine, q: QualitySql, work: TableWork, opt
     evaluated.set(check, { verdict: (KINDS[check.check] as SchemaKind).judge(work.columns, check), durationMs: 0, rowsQuarantined: 0 });
   }
 
-  // Row-level kinds: one scan (two only when the bound values would pass a warehouse's limit).
+  // Row-level kinds: one scan (more only when the bound values would pass a warehouse's limit).
   const quarantining = options.batchId !== null ? rowChecks.filter((c) => c.onFail === 'quarantine') : [];
   let rowsToQuarantine = 0;
   const rowCounts = new Map<QualityCheck, { evaluated: number; failed: number; durationMs: number }>();
-  for (const [index, chunk] of chunks(rowChecks, (c) => [sql`COUNT(CASE WHEN ${scopeOf(c)} THEN 1 END)`, sql`COUNT(CASE WHEN ${failing(c)} THEN 1 END)`]).entries()) {
-    const items = chunk.flatMap(({ check, parts }) => {
+  const rowScan = (chunk: readonly QualityCheck[]): Sql => {
+    const items = chunk.flatMap((check) => {
       const i = rowChecks.indexOf(check);
-      return [sql`${parts[0] as Sql} AS ${sql.raw(`e${i}`)}`, sql`${parts[1] as Sql} AS ${sql.raw(`f${i}`)}`];
+      return [sql`COUNT(CASE WHEN ${scopeOf(check)} THEN 1 END) AS ${sql.raw(`e${i}`)}`, sql`COUNT(CASE WHEN ${failing(check)} THEN 1 END) AS ${sql.raw(`f${i}`)}`];
     });
-    const countQuarantine = index === 0 && quarantining.length > 0;
-    if (countQuarantine) items.push(sql`COUNT(CASE WHEN ${sql.join(quarantining.map((c) => sql`(${failing(c)})`), sql` OR `)} THEN 1 END) AS quarantine_rows`);
-    const joins = joinsOf(countQuarantine ? [...new Set([...chunk.map((c) => c.check), ...quarantining])] : chunk.map((c) => c.check));
-    const { rows, durationMs } = await timed(engine, sql`SELECT ${sql.join(items)}\nFROM ${work.target} AS t${joins}${inBatch}`);
+    // The first statement also counts the rows a quarantine will move (a row failing two checks moves once).
+    const counting = chunk[0] === rowChecks[0] && quarantining.length > 0;
+    if (counting) items.push(sql`COUNT(CASE WHEN ${sql.join(quarantining.map((c) => sql`(${failing(c)})`), sql` OR `)} THEN 1 END) AS quarantine_rows`);
+    return sql`SELECT ${sql.join(items)}\nFROM ${work.target} AS t${joinsOf(counting ? [...new Set([...chunk, ...quarantining])] : chunk)}${inBatch}`;
+  };
+  for (const { checks: chunk, statement } of fit(rowChecks, rowScan)) {
+    const { rows, durationMs } = await timed(engine, statement);
     const row = rows[0] ?? {};
-    for (const { check } of chunk) {
+    for (const check of chunk) {
       const i = rowChecks.indexOf(check);
       rowCounts.set(check, { evaluated: Number(row[`e${i}`] ?? 0), failed: Number(row[`f${i}`] ?? 0), durationMs });
     }
-    if (countQuarantine) rowsToQuarantine = Number(row['quarantine_rows'] ?? 0);
+    if (row['quarantine_rows'] !== undefined) rowsToQuarantine = Number(row['quarantine_rows'] ?? 0);
   }
 
   // Dataset measures (row_count, freshness, aggregate): one scan of the whole table.
-  for (const chunk of chunks(measureChecks, (c) => (KINDS[c.check] as MeasureKind).measures(ctx, c, scopeOf(c), options.now))) {
-    const items = chunk.flatMap(({ check, parts }) => parts.map((part, j) => sql`${part} AS ${sql.raw(`m${measureChecks.indexOf(check)}_${j}`)}`));
-    const { rows, durationMs } = await timed(engine, sql`SELECT ${sql.join(items)}\nFROM ${work.target} AS t`);
+  const measuresOf = (check: QualityCheck) => (KINDS[check.check] as MeasureKind).measures(ctx, check, scopeOf(check), options.now);
+  const measureScan = (chunk: readonly QualityCheck[]): Sql =>
+    sql`SELECT ${sql.join(chunk.flatMap((check) => measuresOf(check).map((part, j) => sql`${part} AS ${sql.raw(`m${measureChecks.indexOf(check)}_${j}`)}`)))}\nFROM ${work.target} AS t`;
+  for (const { checks: chunk, statement } of fit(measureChecks, measureScan)) {
+    const { rows, durationMs } = await timed(engine, statement);
     const row = rows[0] ?? {};
-    for (const { check, parts } of chunk) {
-      const values = parts.map((_, j) => row[`m${measureChecks.indexOf(check)}_${j}`]);
+    for (const check of chunk) {
+      const values = measuresOf(check).map((_, j) => row[`m${measureChecks.indexOf(check)}_${j}`]);
       evaluated.set(check, { verdict: (KINDS[check.check] as MeasureKind).judge(values, check, options.now), durationMs, rowsQuarantined: 0 });
     }
   }
 
   // unique: a GROUP BY per check, all of a table's in one statement.
   const keysOf = (check: QualityCheck) => check.columns.map((c) => ctx.column(c));
+  const keyed = (check: QualityCheck) => sql`${scopeOf(check)} AND ${sql.join(keysOf(check).map((k) => sql`${k} IS NOT NULL`), sql` AND `)}`;
   const groupCounts = new Map<QualityCheck, { evaluated: number; failed: number; durationMs: number }>();
-  for (const chunk of chunks(groupChecks, (c) => [sql`${scopeOf(c)}`])) {
-    const branches = chunk.map(({ check }) => {
-      const keys = keysOf(check);
-      const grouped = sql`SELECT COUNT(*) AS n FROM ${work.target} AS t WHERE ${scopeOf(check)} AND ${sql.join(keys.map((k) => sql`${k} IS NOT NULL`), sql` AND `)} GROUP BY ${sql.join(keys)}`;
-      return sql`SELECT ${sql.raw(String(groupChecks.indexOf(check)))} AS check_index, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS evaluated, CAST(COALESCE(SUM(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS BIGINT) AS failed FROM (${grouped}) AS g`;
-    });
-    const { rows, durationMs } = await timed(engine, sql.join(branches, sql`\nUNION ALL\n`));
+  const groupScan = (chunk: readonly QualityCheck[]): Sql =>
+    sql.join(
+      chunk.map((check) => {
+        const grouped = sql`SELECT COUNT(*) AS n FROM ${work.target} AS t WHERE ${keyed(check)} GROUP BY ${sql.join(keysOf(check))}`;
+        return sql`SELECT ${sql.raw(String(groupChecks.indexOf(check)))} AS check_index, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS evaluated, CAST(COALESCE(SUM(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS BIGINT) AS failed FROM (${grouped}) AS g`;
+      }),
+      sql`\nUNION ALL\n`,
+    );
+  for (const { statement } of fit(groupChecks, groupScan)) {
+    const { rows, durationMs } = await timed(engine, statement);
     for (const row of rows) {
       const check = groupChecks[Number(row['check_index'])] as QualityCheck;
       groupCounts.set(check, { evaluated: Number(row['evaluated'] ?? 0), failed: Number(row['failed'] ?? 0), durationMs });
@@ -311,21 +320,20 @@ async function evaluateTable(engine: Engine, q: QualitySql, work: TableWork, opt
     return [...new Set([...named, ...source].map(actual))];
   };
   const failedRows = rowChecks.filter((c) => (rowCounts.get(c)?.failed ?? 0) > 0);
-  for (const chunk of chunks(failedRows, (c) => [failing(c), (KINDS[c.check] as RowKind).reason(ctx, c)])) {
-    const sampled = chunk.map((c) => c.check);
-    const names = [...new Set(sampled.flatMap(sampleColumns))];
-    const indexes = q.compact(sampled.map((c, i) => sql`CASE WHEN ${failing(c)} THEN ${sql.raw(String(i))} END`));
-    const reasons = sampled.map((c, i) => sql`CASE WHEN ${failing(c)} THEN ${asText((KINDS[c.check] as RowKind).reason(ctx, c))} END AS ${sql.raw(`r${i}`)}`);
-    const values = names.map((name, k) => sql`${asText(ctx.column(name))} AS ${sql.raw(`v${k}`)}`);
-    const failingRows = sql`SELECT ${q.explode(indexes)} AS check_index, ${sql.join([...reasons, ...values])}
-FROM ${work.target} AS t${joinsOf(sampled)}${inBatch}${options.batchId !== null ? sql` AND ` : sql`\nWHERE `}(${sql.join(sampled.map((c) => sql`(${failing(c)})`), sql` OR `)})`;
-    const { rows } = await timed(
-      engine,
-      sql`SELECT * FROM (SELECT f.*, row_number() OVER (PARTITION BY check_index ORDER BY check_index) AS sample_row FROM (${failingRows}) AS f) AS n WHERE sample_row <= ${limit}`,
-    );
-    for (const row of rows) {
+  const namesOf = (chunk: readonly QualityCheck[]) => [...new Set(chunk.flatMap(sampleColumns))];
+  const rowSamples = (chunk: readonly QualityCheck[]): Sql => {
+    const indexes = q.compact(chunk.map((c, i) => sql`CASE WHEN ${failing(c)} THEN ${sql.raw(String(i))} END`));
+    const reasons = chunk.map((c, i) => sql`CASE WHEN ${failing(c)} THEN ${asText((KINDS[c.check] as RowKind).reason(ctx, c))} END AS ${sql.raw(`r${i}`)}`);
+    const values = namesOf(chunk).map((name, k) => sql`${asText(ctx.column(name))} AS ${sql.raw(`v${k}`)}`);
+    const anyFailing = sql.join(chunk.map((c) => sql`(${failing(c)})`), sql` OR `);
+    const failingRows = sql`SELECT ${q.explode(indexes)} AS check_index, ${sql.join([...reasons, ...values])}\nFROM ${work.target} AS t${joinsOf(chunk)}${inBatch}${options.batchId !== null ? sql` AND ` : sql`\nWHERE `}(${anyFailing})`;
+    return sql`SELECT * FROM (SELECT f.*, row_number() OVER (PARTITION BY check_index ORDER BY check_index) AS sample_row FROM (${failingRows}) AS f) AS n WHERE sample_row <= ${limit}`;
+  };
+  for (const { checks: chunk, statement } of fit(failedRows, rowSamples)) {
+    const names = namesOf(chunk);
+    for (const row of (await timed(engine, statement)).rows) {
       const i = Number(row['check_index']);
-      const check = sampled[i] as QualityCheck;
+      const check = chunk[i] as QualityCheck;
       const entry: Record<string, unknown> = {};
       for (const name of sampleColumns(check)) entry[name] = row[`v${names.indexOf(name)}`] ?? null;
       entry['reason'] = row[`r${i}`] ?? null;
@@ -334,15 +342,18 @@ FROM ${work.target} AS t${joinsOf(sampled)}${inBatch}${options.batchId !== null 
   }
   const failedGroups = groupChecks.filter((c) => (groupCounts.get(c)?.failed ?? 0) > 0);
   const width = Math.max(0, ...failedGroups.map((c) => c.columns.length));
-  for (const chunk of chunks(failedGroups, (c) => [scopeOf(c)])) {
-    const branches = chunk.map(({ check }) => {
-      const keys = keysOf(check);
-      const values = Array.from({ length: width }, (_, k) => sql`${keys[k] !== undefined ? asText(keys[k] as Sql) : asText(sql.raw('NULL'))} AS ${sql.raw(`v${k}`)}`);
-      const index = groupChecks.indexOf(check);
-      return sql`SELECT * FROM (SELECT ${sql.raw(String(index))} AS check_index, concat('appears ', ${asText(sql.raw('COUNT(*)'))}, ' times') AS reason, ${sql.join(values)} FROM ${work.target} AS t WHERE ${scopeOf(check)} AND ${sql.join(keys.map((k) => sql`${k} IS NOT NULL`), sql` AND `)} GROUP BY ${sql.join(keys)} HAVING COUNT(*) > 1 LIMIT ${limit}) AS ${sql.raw(`s${index}`)}`;
-    });
-    const { rows } = await timed(engine, sql.join(branches, sql`\nUNION ALL\n`));
-    for (const row of rows) {
+  const groupSamples = (chunk: readonly QualityCheck[]): Sql =>
+    sql.join(
+      chunk.map((check) => {
+        const keys = keysOf(check);
+        const values = Array.from({ length: width }, (_, k) => sql`${asText(keys[k] ?? sql.raw('NULL'))} AS ${sql.raw(`v${k}`)}`);
+        const index = groupChecks.indexOf(check);
+        return sql`SELECT * FROM (SELECT ${sql.raw(String(index))} AS check_index, concat('appears ', ${asText(sql.raw('COUNT(*)'))}, ' times') AS reason, ${sql.join(values)} FROM ${work.target} AS t WHERE ${keyed(check)} GROUP BY ${sql.join(keys)} HAVING COUNT(*) > 1 LIMIT ${limit}) AS ${sql.raw(`s${index}`)}`;
+      }),
+      sql`\nUNION ALL\n`,
+    );
+  for (const { statement } of fit(failedGroups, groupSamples)) {
+    for (const row of (await timed(engine, statement)).rows) {
       const check = groupChecks[Number(row['check_index'])] as QualityCheck;
       const entry: Record<string, unknown> = {};
       check.columns.forEach((name, k) => (entry[actual(name)] = row[`v${k}`] ?? null));
@@ -425,22 +436,25 @@ function parameters(fragment: Sql): number {
   return fragment.parts.filter((p) => p.kind === 'value').length;
 }
 
-/** Splits checks into groups whose fragments bind at most MAX_PARAMETERS values together. */
-function chunks(checks: readonly QualityCheck[], fragments: (check: QualityCheck) => Sql[]): { check: QualityCheck; parts: Sql[] }[][] {
-  const out: { check: QualityCheck; parts: Sql[] }[][] = [];
-  let current: { check: QualityCheck; parts: Sql[] }[] = [];
-  let count = 0;
+/**
+ * Splits checks into the fewest statements whose bound values stay within MAX_PARAMETERS: one per
+ * kind of work and table, unless a table has so many checks that a warehouse would refuse it.
+ */
+function fit(checks: readonly QualityCheck[], build: (chunk: readonly QualityCheck[]) => Sql): { checks: QualityCheck[]; statement: Sql }[] {
+  const out: { checks: QualityCheck[]; statement: Sql }[] = [];
+  let chunk: QualityCheck[] = [];
+  let statement = sql.empty;
   for (const check of checks) {
-    const parts = fragments(check);
-    const n = parts.reduce((sum, p) => sum + parameters(p), 0);
-    if (current.length > 0 && count + n > MAX_PARAMETERS) {
-      out.push(current);
-      current = [];
-      count = 0;
+    const candidate = build([...chunk, check]);
+    if (chunk.length > 0 && parameters(candidate) > MAX_PARAMETERS) {
+      out.push({ checks: chunk, statement });
+      chunk = [check];
+      statement = build(chunk);
+    } else {
+      chunk = [...chunk, check];
+      statement = candidate;
     }
-    current.push({ check, parts });
-    count += n;
   }
-  if (current.length > 0) out.push(current);
+  if (chunk.length > 0) out.push({ checks: chunk, statement });
   return out;
 }
