@@ -5,7 +5,7 @@ export type { RunChecksOptions, InspectOptions } from './run-checks.js';
 export { KINDS } from './kinds.js';
 export { runBronzeWithChecks, exitCodeWithChecks } from './bronze-checks.js';
 export type { BronzeWithChecksOptions, CheckedRunSummary } from './bronze-checks.js';
-export { formatQualityReport, qualityExitCode, failsJob } from './report.js';
+export { formatQualityReport, formatAlertOutcomes, qualityExitCode, failsJob } from './report.js';
 export { QUARANTINE_SUFFIX } from './quarantine.js';
 export { sendAlerts } from './alerts/index.js';
 export type { AlertOptions, AlertDestination } from './alerts/index.js';

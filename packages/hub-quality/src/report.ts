@@ -1,4 +1,4 @@
-import type { CheckResult, QualityReport } from './types.js';
+import type { AlertOutcome, CheckResult, QualityReport } from './types.js';
 
 /** The report as a person reads it: one line per check, then what was quarantined, skipped or not alerted. */
 export function formatQualityReport(report: QualityReport): string {
@@ -10,9 +10,16 @@ export function formatQualityReport(report: QualityReport): string {
   for (const r of report.results) lines.push(`  ${label(r)}  ${r.table}  ${r.name} (${r.check})${detail(r)}`);
   for (const q of report.quarantined) lines.push(`  QUARANTINED ${q.rows} rows of ${q.table} -> ${q.quarantineTable} (${q.checks.join(', ')})`);
   for (const s of report.skipped) lines.push(`  SKIPPED ${s.table}: ${s.reason}`);
-  for (const a of report.alerts.filter((x) => !x.delivered)) lines.push(`  ALERT NOT DELIVERED ${a.type} (${a.event}, \${env:${a.urlEnv}}): ${a.error ?? 'unknown error'}`);
+  lines.push(...formatAlertOutcomes(report.alerts));
   if (report.results.length === 0 && report.skipped.length === 0) lines.push('  no checks');
   return lines.join('\n');
+}
+
+/** Alerts that did not reach their destination, one line each (sent ones are not news). */
+export function formatAlertOutcomes(alerts: readonly AlertOutcome[]): string[] {
+  return alerts
+    .filter((a) => !a.delivered)
+    .map((a) => `  ALERT ${a.attempts === 0 ? 'NOT SENT' : 'NOT DELIVERED'} ${a.type} (${a.event}, \${env:${a.urlEnv}}): ${a.error ?? 'unknown error'}${a.attempts > 1 ? ` after ${a.attempts} attempts` : ''}`);
 }
 
 function label(r: CheckResult): string {

@@ -41,8 +41,11 @@ export async function sendAlerts(targets: readonly AlertTarget[], message: Alert
       registerSecret(url);
       outcome = { ...base, ...(await postJson(url, DESTINATIONS[target.type].body(message), policy)) };
     }
+    const fields = { alert: target.type, event: message.event, urlEnv: target.urlEnv, attempts: outcome.attempts, error: outcome.error };
     if (outcome.delivered) options.logger?.info({ alert: target.type, event: message.event, attempts: outcome.attempts }, 'alert sent');
-    else options.logger?.warn({ alert: target.type, event: message.event, urlEnv: target.urlEnv, attempts: outcome.attempts, error: outcome.error }, 'alert not delivered');
+    // An unset variable is a destination this environment does not use (a laptop, dev): said, not shouted.
+    else if (outcome.attempts === 0) options.logger?.info(fields, 'alert not sent');
+    else options.logger?.warn(fields, 'alert not delivered');
     outcomes.push(outcome);
   }
   return outcomes;
