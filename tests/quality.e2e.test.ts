@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { sql, type Engine } from '@org/hub-core';
+import { applyDdl } from '@org/hub-bronze';
 import { parseChecksFile, runChecks, SAMPLE_ROWS, type QualityReport } from '@org/hub-quality';
+import { runSqlFiles } from '@org/deltalake-hub';
 import { enginesUnderTest } from './support/engines.js';
 import { createOrderTables, expectedQuarantine, expectedResults, isNumber, ordersChecksYaml, orderRows, ORDER_COLUMNS, type OrderRow } from './support/quality-data.js';
 
 const NOW = new Date();
+const SILVER_SCRIPT = fileURLToPath(new URL('../spokes/falcon/src/quality/falcon_silver_checks.sql', import.meta.url));
 
 /**
  * Every kind on one table per engine, against results computed in JavaScript from the rows the
@@ -25,7 +29,8 @@ for (const target of enginesUnderTest()) {
       whole = await runChecks(engine, checks, { now: NOW, alerts: false });
     });
     afterAll(async () => {
-      if (target.name !== 'duckdb') await engine.run(`DROP SCHEMA IF EXISTS ${engine.dialect.schemaName(catalog, 's')} CASCADE`).catch(() => undefined);
+      // The Spark server is shared: leave it as it was.
+      if (target.name !== 'duckdb') for (const schema of ['s', 'bronze_metadata']) await engine.run(`DROP SCHEMA IF EXISTS ${engine.dialect.schemaName(catalog, schema)} CASCADE`).catch(() => undefined);
       await engine?.close();
     });
 
@@ -124,4 +129,48 @@ for (const target of enginesUnderTest()) {
       expect(Object.keys(one).map((k) => k.toLowerCase())).toEqual([...ORDER_COLUMNS, '_source_file', '_batch_id', '_ingested_at', '_failed_checks', '_quality_run_id']);
     });
   });
+
+  // The falcon bundle's silver SQL task (Spark SQL, as a Databricks warehouse runs it; not DuckDB).
+  if (target.name !== 'duckdb') {
+    describe(`the falcon silver checks as a SQL task script on ${target.name}`, () => {
+      it('records one row per check and fails the task when an on_fail: fail check fails', async () => {
+        const catalog = `qsql${process.pid}`;
+        const engine = await target.open();
+        try {
+          await engine.prepareCatalogs([catalog]);
+          const format = ' USING DELTA';
+          await engine.run(`CREATE SCHEMA IF NOT EXISTS ${engine.dialect.schemaName(catalog, 'falcon_silver')}`);
+          const transactions: [string, string, string, number | null][] = [['credit', 'T1', 'posted', 10], ['credit', 'T1', 'posted', 12], ['debit', 'T2', 'declined', null], ['debit', 'T3', 'pending', -30]];
+          const events: [string, string][] = [['click', 'E1'], ['pageview', 'E1'], ['click', 'E2']];
+          const t = sql.raw(engine.dialect.tableName(catalog, 'falcon_silver', 'transactions'));
+          const w = sql.raw(engine.dialect.tableName(catalog, 'falcon_silver', 'web_events'));
+          await engine.run(sql`CREATE OR REPLACE TABLE ${t} (txn_type STRING, transaction_id STRING, status STRING, amount DECIMAL(18,2))${sql.raw(format)}`);
+          await engine.run(sql`INSERT INTO ${t} VALUES ${sql.join(transactions.map((r) => sql`(${r[0]}, ${r[1]}, ${r[2]}, CAST(${r[3]} AS DECIMAL(18,2)))`))}`);
+          await engine.run(sql`CREATE OR REPLACE TABLE ${w} (event_type STRING, event_id STRING)${sql.raw(format)}`);
+          await engine.run(sql`INSERT INTO ${w} VALUES ${sql.join(events.map((r) => sql`(${r[0]}, ${r[1]})`))}`);
+          await applyDdl(engine, catalog, ['quality_results.sql']);
+
+          await expect(runSqlFiles(engine, [SILVER_SCRIPT], { catalog })).rejects.toThrow(/data quality checks failed: silver_transaction_unique/);
+
+          const keys = transactions.map((r) => `${r[0]}|${r[1]}`);
+          const duplicated = keys.filter((k) => keys.indexOf(k) !== keys.lastIndexOf(k)).length;
+          const sum = transactions.reduce((n, r) => n + (r[3] ?? 0), 0);
+          const declinedWithout = transactions.filter((r) => r[2] === 'declined' && r[3] === null).length;
+          const rows = await engine.query(
+            sql`SELECT check_name, passed, rows_evaluated, rows_failed, message FROM ${sql.raw(engine.dialect.tableName(catalog, 'bronze_metadata', 'quality_results'))} WHERE run_id LIKE 'sql-%' ORDER BY check_name`,
+          );
+          expect(rows.map((r) => [r['check_name'], r['passed'], r['rows_evaluated'], r['rows_failed']])).toEqual([
+            ['silver_amount_total_positive', sum >= 0, transactions.filter((r) => r[3] !== null).length, null],
+            ['silver_declined_keep_amount', declinedWithout === 0, transactions.length, declinedWithout],
+            ['silver_event_unique', true, events.length, 0],
+            ['silver_transaction_unique', duplicated === 0, transactions.length, duplicated],
+          ]);
+          expect(rows[0]?.['message']).toBe(`sum ${sum.toFixed(1)} is below 0`);
+        } finally {
+          for (const schema of ['falcon_silver', 'bronze_metadata']) await engine.run(`DROP SCHEMA IF EXISTS ${engine.dialect.schemaName(catalog, schema)} CASCADE`).catch(() => undefined);
+          await engine.close();
+        }
+      });
+    });
+  }
 }

@@ -12,6 +12,8 @@ export type { AlertOptions, AlertDestination } from './alerts/index.js';
 export type { AlertMessage } from './alerts/message.js';
 export type { DeliveryPolicy } from './alerts/http.js';
 export { profileTable, suggestChecksFile } from './suggest.js';
+export { renderChecksSql } from './render-sql.js';
+export type { RenderOptions } from './render-sql.js';
 export type { TableProfile, ColumnProfile } from './suggest.js';
 export { KIND_NAMES } from './types.js';
 export type {

@@ -28,6 +28,8 @@ export interface KindContext {
   column(name: string): Sql;
   /** The key column of the relation a check joins (foreign_key). */
   joined(check: QualityCheck): Sql;
+  /** The timestamp `hours` before now: a bound value from the runner's clock, or the engine's clock in a SQL script. */
+  hoursAgo(hours: number): Sql;
 }
 
 export interface Verdict {
@@ -60,8 +62,10 @@ export interface RowKind extends KindBase {
 export interface MeasureKind extends KindBase {
   readonly shape: 'measure';
   /** Aggregates over the rows in scope (`scope` is a boolean SQL expression), in the order judge reads them. */
-  measures(ctx: KindContext, check: QualityCheck, scope: Sql, now: Date): Sql[];
+  measures(ctx: KindContext, check: QualityCheck, scope: Sql): Sql[];
   judge(values: readonly unknown[], check: QualityCheck, now: Date): Verdict;
+  /** The same verdict in SQL, over the measures' columns (a SQL task's script, render-sql.ts). */
+  verdictSql?(values: readonly Sql[], check: QualityCheck): { passed: Sql; rowsEvaluated: Sql; rowsFailed: Sql; message: Sql };
 }
 
 export interface GroupKind extends KindBase {
@@ -249,6 +253,17 @@ const rowCount: MeasureKind = {
   args: { min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() },
   validate: bounds,
   measures: (_ctx, _check, scope) => [sql`COUNT(CASE WHEN ${scope} THEN 1 END)`],
+  verdictSql: ([n], check) => {
+    const { min, max } = check.args as { min?: number; max?: number };
+    const low = min !== undefined ? sql`${n as Sql} < ${min}` : sql.raw('FALSE');
+    const high = max !== undefined ? sql`${n as Sql} > ${max}` : sql.raw('FALSE');
+    return {
+      passed: sql`NOT (${low} OR ${high})`,
+      rowsEvaluated: sql`${n as Sql}`,
+      rowsFailed: sql.raw('CAST(NULL AS BIGINT)'),
+      message: sql`CASE${min !== undefined ? sql` WHEN ${low} THEN concat(CAST(${n as Sql} AS STRING), ${` rows, fewer than ${min}`})` : sql.empty}${max !== undefined ? sql` WHEN ${high} THEN concat(CAST(${n as Sql} AS STRING), ${` rows, more than ${max}`})` : sql.empty} END`,
+    };
+  },
   judge: ([count], check) => {
     const n = Number(count ?? 0);
     const { min, max } = check.args as { min?: number; max?: number };
@@ -270,15 +285,20 @@ const freshness: MeasureKind = {
   columns: 'optional',
   args: { max_age_hours: z.number().positive(), format: z.string().min(1).optional() },
   validate: (args) => (args['format'] === undefined ? [] : dateFormatProblem('timestamp', args['format'])),
-  measures: (ctx, check, scope, now) => {
+  measures: (ctx, check, scope) => {
     const column = check.columns[0] ?? '_ingested_at';
     const format = check.args['format'];
     // A timestamp column casts to itself; text is read in the given format, or as ISO text.
     const ts = format === undefined ? sql`try_cast(${ctx.column(column)} AS TIMESTAMP)` : temporalOf(ctx, text(ctx, column), formatOf(check, 'timestamp'), 'TIMESTAMP');
     const newest = sql`MAX(CASE WHEN ${scope} THEN ${ts} END)`;
-    // The cutoff travels the way _ingested_at was written (a bound or literal timestamp), so both sides share a time zone.
-    return [sql`CAST(${newest} AS ${sql.raw(ctx.stringType)})`, sql`CASE WHEN ${newest} >= ${cutoffOf(check, now)} THEN 1 ELSE 0 END`, sql`COUNT(CASE WHEN ${scope} THEN 1 END)`];
+    return [sql`CAST(${newest} AS ${sql.raw(ctx.stringType)})`, sql`CASE WHEN ${newest} >= ${ctx.hoursAgo(Number(check.args['max_age_hours']))} THEN 1 ELSE 0 END`, sql`COUNT(CASE WHEN ${scope} THEN 1 END)`];
   },
+  verdictSql: ([newest, fresh, rows], check) => ({
+    passed: sql`${fresh as Sql} = 1`,
+    rowsEvaluated: sql`${rows as Sql}`,
+    rowsFailed: sql.raw('CAST(NULL AS BIGINT)'),
+    message: sql`CASE WHEN ${fresh as Sql} = 1 THEN NULL WHEN ${newest as Sql} IS NULL THEN 'no timestamp found' ELSE concat('newest ', ${newest as Sql}, ${` is older than ${Number(check.args['max_age_hours'])} hours`}) END`,
+  }),
   judge: ([newest, fresh, rows], check, now) => {
     const cutoff = cutoffOf(check, now).toISOString();
     const passed = Number(fresh) === 1;
@@ -315,6 +335,18 @@ const aggregate: MeasureKind = {
       // A value that is not a number cannot be summed: it is a failure, counted as such.
       sql`COUNT(CASE WHEN ${scope} AND ${value} IS NOT NULL AND ${n} IS NULL THEN 1 END)`,
     ];
+  },
+  verdictSql: ([value, evaluated, bad], check) => {
+    const { min, max } = check.args as { min?: number; max?: number };
+    const fn = String(check.args['function']);
+    const low = min !== undefined ? sql`${value as Sql} < ${min}` : sql.raw('FALSE');
+    const high = max !== undefined ? sql`${value as Sql} > ${max}` : sql.raw('FALSE');
+    return {
+      passed: sql`(${bad as Sql} = 0 AND ${value as Sql} IS NOT NULL AND NOT (${low} OR ${high}))`,
+      rowsEvaluated: sql`${evaluated as Sql}`,
+      rowsFailed: sql`CASE WHEN ${bad as Sql} > 0 THEN ${bad as Sql} END`,
+      message: sql`CASE WHEN ${bad as Sql} > 0 THEN concat(CAST(${bad as Sql} AS STRING), ' values are not numbers') WHEN ${value as Sql} IS NULL THEN ${`no values to take the ${fn} of`}${min !== undefined ? sql` WHEN ${low} THEN concat(${`${fn} `}, CAST(${value as Sql} AS STRING), ${` is below ${min}`})` : sql.empty}${max !== undefined ? sql` WHEN ${high} THEN concat(${`${fn} `}, CAST(${value as Sql} AS STRING), ${` is above ${max}`})` : sql.empty} END`,
+    };
   },
   judge: ([result, evaluated, notNumbers], check) => {
     const { min, max } = check.args as { min?: number; max?: number };

@@ -228,6 +228,8 @@ async function evaluateTable(engine: Engine, q: QualitySql, work: TableWork, opt
     stringType: engine.dialect.types.string,
     column: (name) => sql`t.${sql.column(actual(name))}`,
     joined: (check) => sql.raw(`fk${joinIndex.get(check) ?? 0}._dlh_key`),
+    // Bound like _ingested_at was written (a timestamp value), so both sides share a time zone.
+    hoursAgo: (hours) => sql`${new Date(options.now.getTime() - hours * 3_600_000)}`,
   };
   const scopeOf = (check: QualityCheck): Sql => (check.where ? sql.raw(`(${check.where})`) : sql.raw('TRUE'));
   const rowChecks = work.checks.filter((c) => KINDS[c.check].shape === 'row');
@@ -277,7 +279,7 @@ async function evaluateTable(engine: Engine, q: QualitySql, work: TableWork, opt
   }
 
   // Dataset measures (row_count, freshness, aggregate): one scan of the whole table.
-  const measuresOf = (check: QualityCheck) => (KINDS[check.check] as MeasureKind).measures(ctx, check, scopeOf(check), options.now);
+  const measuresOf = (check: QualityCheck) => (KINDS[check.check] as MeasureKind).measures(ctx, check, scopeOf(check));
   const measureScan = (chunk: readonly QualityCheck[]): Sql =>
     sql`SELECT ${sql.join(chunk.flatMap((check) => measuresOf(check).map((part, j) => sql`${part} AS ${sql.raw(`m${measureChecks.indexOf(check)}_${j}`)}`)))}\nFROM ${work.target} AS t`;
   for (const { checks: chunk, statement } of fit(measureChecks, measureScan)) {

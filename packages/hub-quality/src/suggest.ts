@@ -52,7 +52,7 @@ export async function profileTable(engine: Engine, table: TableName): Promise<Ta
     throw error;
   }
   const profiled = columns.filter((c) => !(LINEAGE as readonly string[]).includes(c.name.toLowerCase()));
-  const ctx: KindContext = { q, stringType: engine.dialect.types.string, column: (name) => sql`t.${sql.column(name)}`, joined: () => sql.empty };
+  const ctx: KindContext = { q, stringType: engine.dialect.types.string, column: (name) => sql`t.${sql.column(name)}`, joined: () => sql.empty, hoursAgo: () => sql.empty };
   const text = (name: string): Sql => sql`CAST(${ctx.column(name)} AS ${sql.raw(ctx.stringType)})`;
   const date = parseDateFormat(DEFAULT_FORMATS.is_date, 'date') as ParsedFormat;
   const timestamp = parseDateFormat(DEFAULT_FORMATS.is_timestamp, 'timestamp') as ParsedFormat;

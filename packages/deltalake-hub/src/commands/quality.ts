@@ -8,6 +8,7 @@ import {
   profileTable,
   qualityExitCode,
   readChecksFile,
+  renderChecksSql,
   runBronzeWithChecks,
   runChecks,
   suggestChecksFile,
@@ -138,6 +139,17 @@ export function addQualityCommand(program: Command, setExit: (code: number) => v
     const yaml = suggestChecksFile(profile);
     process.stdout.write(flags.json ? `${JSON.stringify({ profile, checks: yaml }, null, 2)}\n` : yaml);
   });
+  quality
+    .command('render')
+    .description("print a checks file as a SQL script for a Databricks SQL task (no Node there): results rows, then raise_error when an on_fail: fail check failed")
+    .requiredOption('--checks <yml>', 'the checks file')
+    .option('--schema <name>', 'only checks of tables in this schema (repeatable)', collect, [])
+    .option('--var <key=value>', 'value for a ${key} placeholder; tables are written ${catalog}.schema.table whatever the catalog', collect, [])
+    .action(async (flags: { checks: string; schema: string[]; var: string[] }) => {
+      // The script names tables ${catalog}.schema.table, so any catalog value reads the file.
+      const checks = await readChecksFile(flags.checks, { variables: { catalog: 'catalog', ...parseVariableFlags(flags.var) } });
+      process.stdout.write(renderChecksSql(checks, { schemas: flags.schema.length > 0 ? flags.schema : undefined, source: flags.checks }));
+    });
   return quality;
 }
 
