@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { sql, type Engine } from '@org/hub-core';
 import { applyDdl } from '@org/hub-bronze';
-import { parseChecksFile, runChecks, SAMPLE_ROWS, type QualityReport } from '@org/hub-quality';
+import { parseChecksFile, profileTable, runChecks, SAMPLE_ROWS, suggestChecksFile, type QualityReport } from '@org/hub-quality';
 import { runSqlFiles } from '@org/deltalake-hub';
 import { enginesUnderTest } from './support/engines.js';
-import { createOrderTables, expectedQuarantine, expectedResults, isNumber, ordersChecksYaml, orderRows, ORDER_COLUMNS, type OrderRow } from './support/quality-data.js';
+import { createOrderTables, CUSTOMERS, expectedQuarantine, expectedResults, isNumber, ordersChecksYaml, orderRows, ORDER_COLUMNS, type OrderRow } from './support/quality-data.js';
 
 const NOW = new Date();
 const SILVER_SCRIPT = fileURLToPath(new URL('../spokes/falcon/src/quality/falcon_silver_checks.sql', import.meta.url));
@@ -69,6 +69,24 @@ for (const target of enginesUnderTest()) {
       expect(byName.get('rows_too_few')?.sample).toEqual([{ row_count: rows.length, min: 100000 }]);
       expect(byName.get('exact_columns')?.sample).toEqual([{ missing: ['nope'], unexpected: ['amount', 'qty', 'created', 'ts', 'code', 'customer_id'] }]);
       expect(byName.get('amount_sum')?.message).toMatch(/values are not numbers$/);
+    });
+
+    it('quality suggest profiles the table in three statements, with figures computed from the rows', async () => {
+      const profile = await profileTable(engine, { catalog, schema: 's', table: 'customers', name: `${catalog}.s.customers` });
+      expect(profile.statements).toBe(3);
+      expect(profile.rows).toBe(3);
+      const shape = (values: string[]) => {
+        const shapes = new Set(values.map((v) => v.replace(/[0-9]/g, '9').replace(/[A-Za-z]/g, 'A')));
+        return shapes.size === 1 ? [...shapes][0] : null;
+      };
+      const names = CUSTOMERS.map((c) => `name of ${c}`);
+      expect(profile.columns.map((c) => [c.name, c.nonNull, c.distinct, c.numbers, c.shape])).toEqual([
+        ['id', CUSTOMERS.length, new Set(CUSTOMERS).size, 0, shape(CUSTOMERS)],
+        ['name', names.length, new Set(names).size, 0, shape(names)],
+      ]);
+      expect(profile.columns[0]?.values?.map((v) => v.value).sort()).toEqual(['C1', 'C2', 'C3']);
+      const suggested = parseChecksFile(suggestChecksFile(profile), 'suggested.yml');
+      expect(suggested.checks.map((c) => c.name)).toEqual(['has_rows', 'id_not_null', 'id_unique', 'id_values', 'name_not_null', 'name_unique', 'name_values']);
     });
 
     it('records one row per check per run in bronze_metadata.quality_results', async () => {
