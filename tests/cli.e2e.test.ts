@@ -98,7 +98,7 @@ describe('the deltalake-hub CLI on the embedded engine', () => {
     for (let i = 0; i < 2; i++) {
       const applied = cli(['ddl', 'apply', '--catalog', 'ddl_cat', '--warehouse', warehouse]);
       expect(applied.code).toBe(0);
-      expect(applied.stdout).toContain('applied 4 statements to ddl_cat.bronze_metadata');
+      expect(applied.stdout).toContain('applied 5 statements to ddl_cat.bronze_metadata');
     }
   });
 
