@@ -142,24 +142,29 @@ async function checkConfigs(root: string, targets: Map<string, Record<string, st
   for (const name of files) {
     const file = `configs/bronze/${name}`;
     for (const lob of lobColumn(await readFile(join(dir, name), 'utf8'))) lobs.add(lob);
-    const seen = new Set<string>();
-    for (const [target, variables] of targets) {
-      try {
-        await read(join(dir, name), { variables, displayName: file });
-      } catch (error) {
-        const issues = isConfigIssues(error) ? error.issues : [{ file, line: 0, message: error instanceof Error ? error.message : String(error) }];
-        for (const issue of issues) {
-          const where = isAbsolute(issue.file) ? relative(root, issue.file) : issue.file;
-          const text = `${where}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
-          // One line per problem; the target is named so a per-target variable is easy to find.
-          if (seen.has(text)) continue;
-          seen.add(text);
-          report(where, issue.line, `${issue.column ? `${issue.column}: ` : ''}${issue.message} (target ${target})`);
-        }
+    await readPerTarget(root, file, targets, (variables) => read(join(dir, name), { variables, displayName: file }), report);
+  }
+  return lobs;
+}
+
+/** Reads one file with each target's variables; every problem is reported once, naming the first target it appears for. */
+async function readPerTarget(root: string, file: string, targets: Map<string, Record<string, string>>, read: (variables: Record<string, string>) => Promise<unknown>, report: Report): Promise<void> {
+  const seen = new Set<string>();
+  for (const [target, variables] of targets) {
+    try {
+      await read(variables);
+    } catch (error) {
+      const issues = isConfigIssues(error) ? error.issues : [{ file, line: 0, message: error instanceof Error ? error.message : String(error) }];
+      for (const issue of issues) {
+        const where = isAbsolute(issue.file) ? relative(root, issue.file) : issue.file;
+        const text = `${where}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
+        // One line per problem; the target is named so a per-target variable is easy to find.
+        if (seen.has(text)) continue;
+        seen.add(text);
+        report(where, issue.line, `${issue.column ? `${issue.column}: ` : ''}${issue.message} (target ${target})`);
       }
     }
   }
-  return lobs;
 }
 
 /** Every checks file (configs/quality/*.yml), if the spoke has any, read once per target as its runner reads it. */
@@ -168,20 +173,7 @@ async function checkQualityFiles(root: string, targets: Map<string, Record<strin
   const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
   for (const name of files) {
     const file = `configs/quality/${name}`;
-    const seen = new Set<string>();
-    for (const [target, variables] of targets) {
-      try {
-        await readChecksFile(join(dir, name), { variables, displayName: file });
-      } catch (error) {
-        const issues = isConfigIssues(error) ? error.issues : [{ file, line: 0, message: error instanceof Error ? error.message : String(error) }];
-        for (const issue of issues) {
-          const text = `${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
-          if (seen.has(text)) continue;
-          seen.add(text);
-          report(file, issue.line, `${issue.column ? `${issue.column}: ` : ''}${issue.message} (target ${target})`);
-        }
-      }
-    }
+    await readPerTarget(root, file, targets, (variables) => readChecksFile(join(dir, name), { variables, displayName: file }), report);
   }
 }
 
