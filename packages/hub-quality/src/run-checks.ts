@@ -40,6 +40,8 @@ interface TableWork {
   readonly table: TableName;
   readonly target: Sql;
   readonly columns: readonly TableColumn[];
+  /** How long its DESCRIBE took: the statement schema checks are judged from. */
+  readonly describeMs: number;
   readonly checks: readonly QualityCheck[];
 }
 
@@ -70,22 +72,22 @@ export async function runChecks(engine: Engine, checks: ChecksFile | readonly Qu
   const skipped = [...new Set(file.checks.filter((c) => !selected.includes(c)).map((c) => c.table.name))].map((table) => ({ table, reason: options.tables?.reason ?? '' }));
   const metadataCatalog = options.metadataCatalog ?? selected[0]?.table.catalog;
   const q = qualitySql(engine.name);
-  // 1. The tables as they are, and the checks against them: every problem at once, before anything is written.
-  const described = await inspectTables(engine, selected, { batchId, extraCatalogs: metadataCatalog ? [metadataCatalog] : [] });
-
-  logger?.info({ engine: engine.name, checks: selected.length, batchId }, 'quality run starting');
   const evaluated = new Map<QualityCheck, Evaluated>();
   const quarantined: QuarantineOutcome[] = [];
   const alertOutcomes: AlertOutcome[] = [];
   try {
-    // 3. Each table: its statements, then its quarantine.
+    // 1. The tables as they are, and the checks against them: every problem at once, before anything is written.
+    //    (Inside the try: a column dropped under a scheduled run is a run_failed alert, not silence.)
+    const described = await inspectTables(engine, selected, { batchId, extraCatalogs: metadataCatalog ? [metadataCatalog] : [] });
+    logger?.info({ engine: engine.name, checks: selected.length, batchId }, 'quality run starting');
+    // 2. Each table: its statements, then its quarantine.
     for (const work of groupByTable(engine, selected, described)) {
       const outcome = await evaluateTable(engine, q, work, { batchId, runId, now, hooks: options.hooks });
       for (const [check, result] of outcome.evaluated) evaluated.set(check, result);
       if (outcome.quarantined) quarantined.push(outcome.quarantined);
     }
     const results = selected.map((check) => toResult(check, evaluated.get(check) as Evaluated, batchId));
-    // 4. The results, as rows.
+    // 3. The results, as rows.
     if (options.record !== false && metadataCatalog && results.length > 0) {
       await applyDdl(engine, metadataCatalog, ['quality_results.sql']);
       await recordResults(engine, metadataCatalog, runId, new Date(), results);
@@ -196,7 +198,7 @@ function checkAgainstTables(checks: readonly QualityCheck[], described: Describe
   return issues.sort((a, b) => a.line - b.line);
 }
 
-function groupByTable(engine: Engine, checks: readonly QualityCheck[], described: ReadonlyMap<string, { columns: TableColumn[] | null }>): TableWork[] {
+function groupByTable(engine: Engine, checks: readonly QualityCheck[], described: Described): TableWork[] {
   const tables = new Map<string, TableWork & { checks: QualityCheck[] }>();
   for (const check of checks) {
     const key = check.table.name.toLowerCase();
@@ -204,6 +206,7 @@ function groupByTable(engine: Engine, checks: readonly QualityCheck[], described
       table: check.table,
       target: sql.raw(engine.dialect.tableName(check.table.catalog, check.table.schema, check.table.table)),
       columns: described.get(key)?.columns ?? [],
+      describeMs: described.get(key)?.durationMs ?? 0,
       checks: [],
     };
     work.checks.push(check);
@@ -251,7 +254,7 @@ async function evaluateTable(engine: Engine, q: QualitySql, work: TableWork, opt
   const failing = (check: QualityCheck) => sql`${scopeOf(check)} AND ${(KINDS[check.check] as RowKind).failure(ctx, check)}`;
 
   for (const check of schemaChecks) {
-    evaluated.set(check, { verdict: (KINDS[check.check] as SchemaKind).judge(work.columns, check), durationMs: 0, rowsQuarantined: 0 });
+    evaluated.set(check, { verdict: (KINDS[check.check] as SchemaKind).judge(work.columns, check), durationMs: work.describeMs, rowsQuarantined: 0 });
   }
 
   // Row-level kinds: one scan (more only when the bound values would pass a warehouse's limit).

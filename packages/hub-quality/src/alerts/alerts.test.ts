@@ -190,4 +190,21 @@ describe('alerts from a quality run', () => {
       await engine.close();
     }
   });
+
+  it('a run that cannot finish (a column gone from the table) raises run_failed, then fails as it would have', async () => {
+    const r = await receiver(() => 200);
+    const engine = await createDuckDbEngine({ warehouse: mkdtempSync(join(tmpdir(), 'dlh-alerts-')) });
+    try {
+      await engine.prepareCatalogs(['al']);
+      await engine.run('CREATE SCHEMA al.s');
+      await engine.run('CREATE TABLE al.s.t AS SELECT 1 AS id');
+      const checks = parseChecksFile(`checks:\n  - { table: al.s.t, name: gone, check: not_null, column: renamed }\nalerts:\n  - { type: webhook, url: '\${env:HOOK}', on: run_failed }\n`, 'al_checks.yml');
+      await expect(runChecks(engine, checks, { runId: 'q-gone', alerts: { env: { HOOK: r.url('/h') }, policy: FAST } })).rejects.toThrow('al_checks.yml:2: column: column "renamed" is not in al.s.t (its columns: id)');
+      expect(r.received.map((x) => x.body)).toEqual([
+        { event: 'run_failed', runId: 'q-gone', what: 'quality run', error: 'al_checks.yml:2: column: column "renamed" is not in al.s.t (its columns: id)' },
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
 });

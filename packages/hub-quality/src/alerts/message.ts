@@ -1,3 +1,4 @@
+import { ConfigError, formatIssue } from '@org/hub-core';
 import type { AlertEvent, QualityReport } from '../types.js';
 
 /** What every destination renders in its own shape. */
@@ -34,7 +35,8 @@ export function checkFailedMessage(report: QualityReport): AlertMessage {
 }
 
 export function runFailedMessage(runId: string, error: unknown, what = 'quality run'): AlertMessage {
-  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  // A config problem says where it is; any other error's first line says what happened.
+  const reason = error instanceof ConfigError ? error.issues.map(formatIssue).join('\n') : ((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
   return {
     event: 'run_failed',
     title: `The ${what} ${runId} failed`,
