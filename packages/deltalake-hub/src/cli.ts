@@ -14,19 +14,17 @@ import {
 } from '@org/hub-core';
 import {
   applyDdl,
-  exitCodeFor,
   exitCodeForError,
   LoadTracker,
   parseSourceRoots,
   planBronze,
   readConfig,
-  runBronze,
   type ProgressEvent,
   type RunSummary,
 } from '@org/hub-bronze';
+import { addQualityCommand, bronzeRunner } from './commands/quality.js';
 import { checkSpoke } from './spoke/check-spoke.js';
 import { createSpoke } from './spoke/create-spoke.js';
-import { formatSummary } from './summary.js';
 
 /** Exit codes (README, docs/bronze.md). */
 export const EXIT = { ok: 0, cannotProceed: 1, partial: 2, leaseHeld: 3 } as const;
@@ -204,15 +202,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     bronze
       .command('run')
       .description('load the files selected by the job parameters into their bronze tables')
+      .option('--checks <yml>', "then run this checks file on the run's batch (results in the summary; a failed on_fail: fail check exits 2)")
       .addHelpText('after', EXIT_CODES_HELP),
-  ).action(async (flags: BronzeFlags) => {
+  ).action(async (flags: BronzeFlags & { checks?: string }) => {
     const ctx = context(flags);
     const params = bronzeParams(flags, ctx.logger);
+    const runner = await bronzeRunner(flags.checks, parseVars(flags.var));
     const summary: RunSummary = await withEngine(ctx, (engine) =>
-      runBronze(params, { ...bronzeOptions(ctx, flags, engine), onProgress: progressPrinter(!ctx.json && process.stderr.isTTY === true) }),
+      runner.run(params, { ...bronzeOptions(ctx, flags, engine), onProgress: progressPrinter(!ctx.json && process.stderr.isTTY === true) }),
     );
-    print(ctx, summary, formatSummary(summary));
-    setExit(exitCodeFor(summary));
+    print(ctx, summary, runner.format(summary));
+    setExit(runner.exitCode(summary));
   });
 
   const ddl = program.command('ddl').description('the hub metadata tables');
@@ -240,6 +240,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const text = rows.length === 0 ? 'no loads recorded' : rows.map((r) => `${iso(r['load_timestamp'])}  ${String(r['load_status']).padEnd(11)} ${String(r['row_count'] ?? '').padStart(8)}  ${String(r['dest_table'])}  ${String(r['file_path'])}${r['error_message'] ? `  (${String(r['error_message'])})` : ''}`).join('\n');
       print(ctx, rows, text);
     });
+
+  addQualityCommand(program, setExit);
 
   const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
   spoke

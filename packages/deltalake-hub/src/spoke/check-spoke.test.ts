@@ -105,8 +105,25 @@ describe('checkSpoke', () => {
     const dir = falconCopy();
     edit(dir, 'databricks.yml', (t) => t.replace('catalog: staging_catalog', 'catalog: staging-catalog'));
     const { problems } = await checkSpoke(dir);
-    expect(problems.length).toBeGreaterThan(0);
-    for (const problem of problems) expect(problem).toMatch(/^configs\/bronze\/falcon_config\.csv:[2-5]: dest_catalog: .*\(target staging\)$/);
+    const config = problems.filter((p) => p.startsWith('configs/bronze/'));
+    expect(config.length).toBeGreaterThan(0);
+    for (const problem of config) expect(problem).toMatch(/^configs\/bronze\/falcon_config\.csv:[2-5]: dest_catalog: .*\(target staging\)$/);
+    // The checks file names its tables with the same variable, so it is refused for the same target.
+    const checks = problems.filter((p) => !p.startsWith('configs/bronze/'));
+    expect(checks.length).toBeGreaterThan(0);
+    for (const problem of checks) expect(problem).toMatch(/^configs\/quality\/falcon_checks\.yml:\d+: (table|references\.table): "staging-catalog\..*" is not a three-part name .*\(target staging\)$/);
+  });
+
+  it('validates the checks file, when there is one, with each target\'s variables', async () => {
+    const dir = falconCopy();
+    const file = 'configs/quality/falcon_checks.yml';
+    edit(dir, file, (t) => t.replace('    check: is_timestamp', '    check: is_timestamp_tz').replace('${catalog}.falcon_bronze.clickstream_raw', '${catalog}.${clickstream_schema}.clickstream_raw'));
+    const { ok, problems } = await checkSpoke(dir);
+    expect(ok).toBe(false);
+    expect(problems).toEqual([
+      `${file}:${lineOf(dir, file, 'is_timestamp_tz')}: check: unknown check kind "is_timestamp_tz" (known: not_null, accepted_values, in_range, regex, is_date, is_timestamp, expression, foreign_key, unique, row_count, freshness, schema, aggregate) (target dev)`,
+      `${file}:${lineOf(dir, file, 'clickstream_schema')}: table: unknown variable \${clickstream_schema}; known variables: catalog, schema_prefix (target dev)`,
+    ]);
   });
 
   it('uses an injected config reader and reports its issues with file:line', async () => {

@@ -45,6 +45,7 @@ describe('the Databricks rendering of a bronze run', () => {
       'CREATE TABLE IF',
       'CREATE TABLE IF',
       'CREATE TABLE IF',
+      'CREATE TABLE IF',
       'MERGE INTO `dev_catalog`.`bronze_metadata`.`file_config`',
       'SELECT lob, category,',
       'MERGE INTO `dev_catalog`.`bronze_metadata`.`load_lease`',
