@@ -88,6 +88,15 @@ describe('item 1: a session the warehouse dropped is reopened', () => {
     expect(warehouse.statementsOf(1).sort()).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3']);
     await driver.close();
   });
+
+
+  it('closes without failing when the warehouse has already dropped the session', async () => {
+    const warehouse = new ThriftWarehouse({ sessionLifetimes: [1], respond: () => [{ ok: true }] });
+    const driver = await DatabricksDriver.open(CONNECTION, { client: warehouse.client });
+    await driver.execute({ sql: 'SELECT 1', params: {} });
+    await driver.close();
+    expect(warehouse.calls.filter((c) => c.method === 'CloseSession')).toHaveLength(1);
+  });
 });
 
 describe('item 2 (and issue 11 item 9): connect does no network I/O, so an unresolvable host fails fast', () => {
@@ -104,6 +113,14 @@ describe('item 2 (and issue 11 item 9): connect does no network I/O, so an unres
     expect((error as HubError).message).not.toContain(TOKEN);
     expect(lines.join('')).not.toContain(TOKEN);
   }, 60_000);
+
+  it('says on stderr what it is waiting for while the warehouse is slow to open a session', async () => {
+    const warehouse = new ThriftWarehouse({ delaysMs: { OpenSession: 300 } });
+    const { logger, lines } = logLines();
+    const driver = await DatabricksDriver.open(CONNECTION, { client: warehouse.client, logger, waitNoticeMs: 50 });
+    expect(lines.filter((l) => l.includes('still waiting for the SQL warehouse adb-1.2.azuredatabricks.net/sql/1.0/warehouses/wh1 to open a session'))).toHaveLength(1);
+    await driver.close();
+  });
 
   it('turns the connector telemetry off, which is what fetched feature flags with retries inside connect()', async () => {
     const warehouse = new ThriftWarehouse();

@@ -163,13 +163,12 @@ export class DatabricksDriver implements Driver {
     return isRetryableError(error);
   }
 
+  /** Best effort: a session the warehouse already dropped cannot be closed, and the outcome of the run stands either way. */
   async close(): Promise<void> {
-    try {
-      const session = this.session ?? (await this.opening?.catch(() => null));
-      await session?.close();
-    } finally {
-      await this.client.close();
-    }
+    const session = this.session ?? (await this.opening?.catch(() => null));
+    this.session = null;
+    await session?.close().catch((error: unknown) => this.logger?.debug({ engine: 'databricks', error: messageOf(error) }, 'closing the session failed'));
+    await this.client.close().catch((error: unknown) => this.logger?.debug({ engine: 'databricks', error: messageOf(error) }, 'closing the connector client failed'));
   }
 
   private async run(statement: CompiledStatement, options: ExecuteOptions, deadline: Deadline): Promise<Row[]> {
@@ -245,7 +244,7 @@ export class DatabricksDriver implements Driver {
   private forget(stale: DatabricksSession): void {
     if (this.session !== stale) return;
     this.session = null;
-    // Frees the connector's bookkeeping; the warehouse has already dropped the session.
+    // Takes it out of the client's sessions (its CloseSession fails: the warehouse already dropped it), so closing the client later does not fail on it.
     stale.close().catch(() => undefined);
   }
 

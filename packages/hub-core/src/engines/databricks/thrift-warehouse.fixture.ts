@@ -80,10 +80,12 @@ export interface ThriftWarehouseOptions {
   readonly sessionLifetimes?: readonly (number | undefined)[];
   /** Most rows per FetchResults page, whatever the client asks for. */
   readonly pageRows?: number;
+  /** How long the warehouse takes to answer, per method (a stopped warehouse starting, say). */
+  readonly delaysMs?: Partial<Record<Method, number>>;
 }
 
 type Callback = (error: unknown, response?: unknown) => void;
-type Method = 'OpenSession' | 'CloseSession' | 'ExecuteStatement' | 'GetOperationStatus' | 'GetResultSetMetadata' | 'FetchResults' | 'CancelOperation' | 'CloseOperation';
+export type Method = 'OpenSession' | 'CloseSession' | 'ExecuteStatement' | 'GetOperationStatus' | 'GetResultSetMetadata' | 'FetchResults' | 'CancelOperation' | 'CloseOperation';
 
 interface SessionState {
   readonly index: number;
@@ -170,7 +172,7 @@ export class ThriftWarehouse {
 
   private answer(method: Method, request: Record<string, unknown>, callback: Callback, respond: () => unknown): void {
     this.calls.push({ method, request });
-    setImmediate(() => {
+    setTimeout(() => {
       const failure = this.failures[method]?.shift();
       if (failure !== undefined) return callback(failure);
       let response: unknown;
@@ -180,7 +182,7 @@ export class ThriftWarehouse {
         return callback(error);
       }
       callback(null, response);
-    });
+    }, this.options.delaysMs?.[method] ?? 0);
   }
 
   private openSession(request: Record<string, unknown>): unknown {
@@ -197,15 +199,19 @@ export class ThriftWarehouse {
 
   private closeSession(request: Record<string, unknown>): unknown {
     const session = this.session(request);
-    if (!session) return { status: invalidSession(request) };
+    if (!session || session.closed || this.expired(session)) return { status: invalidSession(request) };
     session.closed = true;
     return { status: OK };
   }
 
+  private expired(session: SessionState): boolean {
+    const lifetime = this.options.sessionLifetimes?.[session.index];
+    return lifetime !== undefined && session.accepted >= lifetime;
+  }
+
   private executeStatement(request: Record<string, unknown>): unknown {
     const session = this.session(request);
-    const lifetime = session ? this.options.sessionLifetimes?.[session.index] : undefined;
-    if (!session || session.closed || (lifetime !== undefined && session.accepted >= lifetime)) {
+    if (!session || session.closed || this.expired(session)) {
       // What HiveServer2 and the warehouse answer for a session they no longer know (TStatus ERROR_STATUS).
       return { status: invalidSession(request) };
     }
