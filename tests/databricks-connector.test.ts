@@ -5,7 +5,7 @@ import { runBronze } from '@org/deltalake-hub';
 import { createEngine, loadSettings, sql, type Row } from '@org/hub-core';
 // Not public API (the package loads the connector on demand): the engine factory and the recorded warehouse.
 import { createDatabricksEngine } from '../packages/hub-core/src/engines/databricks/databricks-engine.js';
-import { ThriftWarehouse, type ResultColumn, type StatementAnswer, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
+import { TYPED_SAMPLE, ThriftWarehouse, type StatementAnswer, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
 import { Scratch } from './support/fixtures.js';
 import { sparkAvailable } from './support/spark.js';
 
@@ -75,39 +75,16 @@ describe('result values: the same shapes on Spark and on Databricks', () => {
   it.runIf(spark !== null)('DECIMAL, BIGINT, TIMESTAMP, DATE and NULL come back equal from both engines', async () => {
     const query = sql`SELECT 9007199254740993L AS big, 5L AS small, CAST('12345678901234567.89' AS DECIMAL(38,2)) AS wide, CAST('1.2' AS DECIMAL(38,2)) AS wide_small,
       CAST(1.25 AS DECIMAL(10,2)) AS narrow, TIMESTAMP '2024-03-09 10:26:40.123456' AS at, DATE '2024-03-09' AS day, NULL AS nothing, CAST(NULL AS DECIMAL(38,2)) AS no_decimal`;
-    const expected = {
-      big: '9007199254740993',
-      small: 5,
-      wide: '12345678901234567.89',
-      wide_small: '1.20',
-      narrow: 1.25,
-      at: new Date('2024-03-09T10:26:40.123Z'),
-      day: new Date('2024-03-09T00:00:00.000Z'),
-      nothing: null,
-      no_decimal: null,
-    };
     const sparkEngine = await createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark?.host, sparkPort: spark?.port }) });
     const fromSpark = await sparkEngine.query(query).finally(() => sparkEngine.close());
 
     // The warehouse holds the same typed values; the connector converts its Arrow result.
-    const columns: ResultColumn[] = [
-      { name: 'big', type: 'BIGINT' },
-      { name: 'small', type: 'BIGINT' },
-      { name: 'wide', type: 'DECIMAL(38,2)' },
-      { name: 'wide_small', type: 'DECIMAL(38,2)' },
-      { name: 'narrow', type: 'DECIMAL(10,2)' },
-      { name: 'at', type: 'TIMESTAMP' },
-      { name: 'day', type: 'DATE' },
-      { name: 'nothing', type: 'VOID' },
-      { name: 'no_decimal', type: 'DECIMAL(38,2)' },
-    ];
-    const values = { big: 9007199254740993n, small: 5n, wide: '12345678901234567.89', wide_small: '1.20', narrow: '1.25', at: '2024-03-09T10:26:40.123456Z', day: '2024-03-09', nothing: null, no_decimal: null };
-    const warehouse = new ThriftWarehouse({ respond: () => ({ columns, rows: [values] }) });
+    const warehouse = new ThriftWarehouse({ respond: () => ({ columns: TYPED_SAMPLE.columns, rows: [TYPED_SAMPLE.values] }) });
     const databricks = await createDatabricksEngine({ env: ENV, client: warehouse.client });
     const fromDatabricks = await databricks.query(query).finally(() => databricks.close());
 
-    expect(fromSpark).toEqual([expected]);
-    expect(fromDatabricks).toEqual([expected]);
+    expect(fromSpark).toEqual([TYPED_SAMPLE.shaped]);
+    expect(fromDatabricks).toEqual([TYPED_SAMPLE.shaped]);
   });
 });
 

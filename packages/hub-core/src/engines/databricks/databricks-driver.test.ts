@@ -15,7 +15,7 @@ import { sql } from '../sql.js';
 import type { DatabricksConnection } from './databricks-auth.js';
 import { DatabricksDriver, connectOptions, type DatabricksClientFactory } from './databricks-driver.js';
 import { createDatabricksEngine } from './databricks-engine.js';
-import { ThriftWarehouse, connectorErrors, type ResultColumn } from './thrift-warehouse.fixture.js';
+import { TYPED_SAMPLE, ThriftWarehouse, connectorErrors } from './thrift-warehouse.fixture.js';
 
 const require = createRequire(import.meta.url);
 const DBSQLOperation = (require('@databricks/sql/dist/DBSQLOperation.js') as { default: { prototype: { fetchAll: () => Promise<object[]> } } }).default;
@@ -131,64 +131,20 @@ describe('item 2 (and issue 11 item 9): connect does no network I/O, so an unres
 });
 
 describe('item 3: result values pass through the connector result conversion and come out in the hub shapes', () => {
-  const columns: ResultColumn[] = [
-    { name: 'big', type: 'BIGINT' },
-    { name: 'small', type: 'BIGINT' },
-    { name: 'wide', type: 'DECIMAL(38,2)' },
-    { name: 'wide_small', type: 'DECIMAL(38,2)' },
-    { name: 'narrow', type: 'DECIMAL(10,2)' },
-    { name: 'at', type: 'TIMESTAMP' },
-    { name: 'day', type: 'DATE' },
-    { name: 'nothing', type: 'VOID' },
-    { name: 'no_decimal', type: 'DECIMAL(38,2)' },
-  ];
-  const row = {
-    big: 9007199254740993n,
-    small: 5n,
-    wide: '12345678901234567.89',
-    wide_small: '1.20',
-    narrow: '1.25',
-    at: '2024-03-09T10:26:40.123456Z',
-    day: '2024-03-09',
-    nothing: null,
-    no_decimal: null,
-  };
+  const { columns, values, shaped } = TYPED_SAMPLE;
 
   it('on Arrow results with native types, as warehouses send them', async () => {
-    const warehouse = new ThriftWarehouse({ respond: () => ({ columns, rows: [row] }) });
+    const warehouse = new ThriftWarehouse({ respond: () => ({ columns, rows: [values] }) });
     const driver = await DatabricksDriver.open(CONNECTION, { client: warehouse.client });
-    expect(await driver.execute({ sql: 'SELECT ...', params: {} })).toEqual([
-      {
-        big: '9007199254740993',
-        small: 5,
-        wide: '12345678901234567.89',
-        wide_small: '1.20',
-        narrow: 1.25,
-        at: new Date('2024-03-09T10:26:40.123Z'),
-        day: new Date('2024-03-09T00:00:00.000Z'),
-        nothing: null,
-        no_decimal: null,
-      },
-    ]);
+    expect(await driver.execute({ sql: 'SELECT ...', params: {} })).toEqual([shaped]);
     await driver.close();
   });
 
   it('on Thrift column results, where the connector leaves TIMESTAMP and DATE as text and rounds numbers', async () => {
-    const warehouse = new ThriftWarehouse({ resultFormat: 'columns', respond: () => ({ columns, rows: [{ ...row, big: 42n }] }) });
+    const warehouse = new ThriftWarehouse({ resultFormat: 'columns', respond: () => ({ columns, rows: [{ ...values, big: 42n }] }) });
     const driver = await DatabricksDriver.open(CONNECTION, { client: warehouse.client });
-    const [result] = await driver.execute({ sql: 'SELECT ...', params: {} });
-    expect(result).toEqual({
-      big: 42,
-      small: 5,
-      // The connector made this column a double: the type and scale hold, the lost digits do not come back.
-      wide: '12345678901234568.00',
-      wide_small: '1.20',
-      narrow: 1.25,
-      at: new Date('2024-03-09T10:26:40.123Z'),
-      day: new Date('2024-03-09T00:00:00.000Z'),
-      nothing: null,
-      no_decimal: null,
-    });
+    // The connector made the wide DECIMAL a double: its type and scale hold, the lost digits do not come back.
+    expect(await driver.execute({ sql: 'SELECT ...', params: {} })).toEqual([{ ...shaped, big: 42, wide: '12345678901234568.00' }]);
     await driver.close();
   });
 });

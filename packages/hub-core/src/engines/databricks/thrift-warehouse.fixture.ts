@@ -107,6 +107,36 @@ interface OperationState {
 
 const OK = { statusCode: T.TStatusCode.SUCCESS_STATUS };
 
+/**
+ * One row of each type whose shape the hub normalises: as the warehouse holds it (`columns`,
+ * `values`) and as every engine must return it (`shaped`, rows.ts).
+ */
+export const TYPED_SAMPLE = {
+  columns: [
+    { name: 'big', type: 'BIGINT' },
+    { name: 'small', type: 'BIGINT' },
+    { name: 'wide', type: 'DECIMAL(38,2)' },
+    { name: 'wide_small', type: 'DECIMAL(38,2)' },
+    { name: 'narrow', type: 'DECIMAL(10,2)' },
+    { name: 'at', type: 'TIMESTAMP' },
+    { name: 'day', type: 'DATE' },
+    { name: 'nothing', type: 'VOID' },
+    { name: 'no_decimal', type: 'DECIMAL(38,2)' },
+  ] satisfies ResultColumn[],
+  values: { big: 9007199254740993n, small: 5n, wide: '12345678901234567.89', wide_small: '1.20', narrow: '1.25', at: '2024-03-09T10:26:40.123456Z', day: '2024-03-09', nothing: null, no_decimal: null },
+  shaped: {
+    big: '9007199254740993',
+    small: 5,
+    wide: '12345678901234567.89',
+    wide_small: '1.20',
+    narrow: 1.25,
+    at: new Date('2024-03-09T10:26:40.123Z'),
+    day: new Date('2024-03-09T00:00:00.000Z'),
+    nothing: null,
+    no_decimal: null,
+  },
+};
+
 export class ThriftWarehouse {
   readonly sessions: SessionState[] = [];
   /** Statements the warehouse accepted, in order (a statement refused on a dropped session is not here). */
