@@ -7,7 +7,7 @@ import { createEngine, loadSettings, sql, type Row } from '@org/hub-core';
 import { createDatabricksEngine } from '../packages/hub-core/src/engines/databricks/databricks-engine.js';
 import { TYPED_SAMPLE, ThriftWarehouse, type StatementAnswer, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
 import { Scratch } from './support/fixtures.js';
-import { sparkAvailable } from './support/spark.js';
+import { sparkForTests } from './support/spark.js';
 
 const TOKEN = 'dapi-connector-test-00112233445566778899';
 const ENV = { DATABRICKS_CONFIG_FILE: '/nonexistent/.databrickscfg', DATABRICKS_HOST: 'adb-1.2.azuredatabricks.net', DATABRICKS_WAREHOUSE_ID: 'wh1', DATABRICKS_TOKEN: TOKEN };
@@ -70,12 +70,13 @@ describe('a bronze run on the Databricks engine, over the connector and a record
   });
 });
 
-describe('result values: the same shapes on Spark and on Databricks', () => {
-  const spark = sparkAvailable();
-  it.runIf(spark !== null)('DECIMAL, BIGINT, TIMESTAMP, DATE and NULL come back equal from both engines', async () => {
+const spark = await sparkForTests();
+describe.skipIf(spark.state === 'absent')('result values: the same shapes on Spark and on Databricks', () => {
+  it('DECIMAL, BIGINT, TIMESTAMP, DATE and NULL come back equal from both engines', async () => {
+    if (spark.state !== 'up') throw spark.state === 'down' ? spark.error : new Error(spark.reason);
     const query = sql`SELECT 9007199254740993L AS big, 5L AS small, CAST('12345678901234567.89' AS DECIMAL(38,2)) AS wide, CAST('1.2' AS DECIMAL(38,2)) AS wide_small,
       CAST(1.25 AS DECIMAL(10,2)) AS narrow, TIMESTAMP '2024-03-09 10:26:40.123456' AS at, DATE '2024-03-09' AS day, NULL AS nothing, CAST(NULL AS DECIMAL(38,2)) AS no_decimal`;
-    const sparkEngine = await createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark?.host, sparkPort: spark?.port }) });
+    const sparkEngine = await createEngine('spark', { settings: loadSettings({ engine: 'spark', sparkHost: spark.host, sparkPort: spark.port }) });
     const fromSpark = await sparkEngine.query(query).finally(() => sparkEngine.close());
 
     // The warehouse holds the same typed values; the connector converts its Arrow result.
