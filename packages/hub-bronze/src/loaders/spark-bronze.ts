@@ -273,23 +273,29 @@ export function quoteTransition(value: Sql, delimiter: string): Sql {
  * Per file, the first line of invalid UTF-8 and the line where a quote opens that is never
  * closed (Spark's multiLine reader would read the rest of the file into that field, silently).
  * Each line's effect on the quote state is one of four: none (2), flip (1), end outside (0),
- * end inside (3). The state after the last line is the last 0 or 3, flipped once per 1 after
- * it; when that leaves it inside, the quote opened on the last 1 (or on that 3 when no 1 follows).
+ * end inside (3). The state after the last line is that of the last 0 or 3, flipped once per 1
+ * after it; when that leaves it inside, the quote opened on the last 1 (or on that 3 when no 1
+ * follows). A running count of 1s shares the window that numbers the lines, so the file's lines
+ * are sorted once and never buffered whole.
  */
 function textCheckStatement(directory: string, files: readonly ListedFile[], delimiter: string): Sql {
-  return sql`SELECT ${nameOf(sql.raw('file'))} AS name, MIN(CASE WHEN bad_utf8 THEN line END) AS utf8_line,
-  CASE WHEN (MAX(CASE WHEN line = last_set AND t = 3 THEN 1 ELSE 0 END) + COUNT(CASE WHEN t = 1 AND line > last_set THEN 1 END)) % 2 = 1
-    THEN COALESCE(MAX(CASE WHEN t = 1 AND line > last_set THEN line END), MAX(last_set)) END AS open_quote_line
+  return sql`SELECT ${nameOf(sql.raw('file'))} AS name, utf8_line,
+  CASE WHEN (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1
+    THEN CASE WHEN flips > COALESCE(flips_at_last_set, 0) THEN last_flip ELSE last_set END END AS open_quote_line
 FROM (
-  SELECT file, line, bad_utf8, t, COALESCE(MAX(CASE WHEN t IN (0, 3) THEN line END) OVER (PARTITION BY file), 0) AS last_set
+  SELECT file, MIN(line) FILTER (WHERE bad_utf8) AS utf8_line, MAX(flips) AS flips, MAX(line) FILTER (WHERE t = 1) AS last_flip,
+    MAX(line) FILTER (WHERE t IN (0, 3)) AS last_set, MAX_BY(t, line) FILTER (WHERE t IN (0, 3)) AS last_set_kind, MAX_BY(flips, line) FILTER (WHERE t IN (0, 3)) AS flips_at_last_set
   FROM (
-    SELECT input_file_name() AS file, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS line,
-      encode(value, 'UTF-8') <> CAST(value AS BINARY) AS bad_utf8, ${quoteTransition(sql.raw('value'), delimiter)} AS t
-    FROM text.${sql.column(globOf(directory, files))}
+    SELECT file, bad_utf8, t, row_number() OVER w AS line, SUM(CASE WHEN t = 1 THEN 1 ELSE 0 END) OVER w AS flips
+    FROM (
+      SELECT input_file_name() AS file, monotonically_increasing_id() AS id, encode(value, 'UTF-8') <> CAST(value AS BINARY) AS bad_utf8, ${quoteTransition(sql.raw('value'), delimiter)} AS t
+      FROM text.${sql.column(globOf(directory, files))}
+    )
+    WINDOW w AS (PARTITION BY file ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   )
+  GROUP BY file
 )
-GROUP BY file
-HAVING utf8_line IS NOT NULL OR open_quote_line IS NOT NULL`;
+WHERE utf8_line IS NOT NULL OR (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1`;
 }
 
 /** Where a malformed record is: its first line, read by the hub where it reads the engine's files, else its number. */
