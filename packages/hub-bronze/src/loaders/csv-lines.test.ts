@@ -55,6 +55,21 @@ describe('LineTracker', () => {
     expect(open('a,b,c\n1,"x\ny",\n"open\n')).toBe(4);
   });
 
+  it('finds the first line that ends otherwise than the first line, outside quoted fields', () => {
+    const mixed = (text: string) => {
+      const tracker = track(text);
+      tracker.end();
+      return tracker.mixedEnding;
+    };
+    expect(mixed('a,b\n1,2\r\n3,4\n')).toEqual({ line: 2, ending: 'CRLF', first: 'LF' });
+    expect(mixed('a,b\r\n\r\n1,2\n')).toEqual({ line: 3, ending: 'LF', first: 'CRLF' });
+    expect(mixed('a,b\r1,2\r\n')).toEqual({ line: 2, ending: 'CRLF', first: 'CR' });
+    expect(mixed('a,b\r\n1,2\r')).toEqual({ line: 2, ending: 'CR', first: 'CRLF' });
+    // A line break inside a quoted field is data, whatever it is.
+    expect(mixed('a,b\n1,"x\r\ny\rz"\n2,3\n')).toBeNull();
+    expect(mixed('a,b\r\n1,2\r\n')).toBeNull();
+  });
+
   it('says when a line read from a record start ends inside a quoted field', () => {
     const line = (text: string) => endsInsideQuote(Buffer.from(text), ',');
     expect(line('id,"v')).toBe(true);

@@ -1,5 +1,8 @@
 import { createReadStream } from 'node:fs';
 
+/** How a line ends. */
+export type LineEnding = 'LF' | 'CRLF' | 'CR';
+
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -26,6 +29,11 @@ export class LineTracker {
   records = 0;
   /** The line where the quoted field being read opened. */
   private openedOn = 0;
+  /** A CR outside quotes whose next byte says whether it ends a CRLF or a CR line. */
+  private pendingCr = false;
+  private firstEnding: LineEnding | null = null;
+  /** The first line that ends otherwise than the first line (line breaks inside quoted fields are data, not endings). */
+  mixedEnding: { readonly line: number; readonly ending: LineEnding; readonly first: LineEnding } | null = null;
   private readonly wantedRecords: number[];
   private readonly wantedBytes: number[];
   readonly recordLines = new Map<number, number>();
@@ -52,6 +60,15 @@ export class LineTracker {
     for (let i = 0; i < chunk.length; i++, this.position++) {
       const byte = chunk[i] as number;
       const isBreak = byte === CR || byte === LF;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        // The CR ended the line before this byte's.
+        this.ending(byte === LF ? 'CRLF' : 'CR', this.line - 1);
+      }
+      if (this.state !== State.Quoted && !(byte === LF && this.afterCr)) {
+        if (byte === CR) this.pendingCr = true;
+        else if (byte === LF) this.ending('LF', this.line);
+      }
       // A byte offset stands for the record there: line breaks at it are skipped (an engine may point at the one before the record).
       while (!isBreak && this.wantedBytes.length > 0 && (this.wantedBytes.at(-1) as number) <= this.position) this.byteLines.set(this.wantedBytes.pop() as number, this.line);
       if (this.atRecordStart && !isBreak) {
@@ -64,6 +81,17 @@ export class LineTracker {
       else if (byte === LF && !this.afterCr) this.line++;
       this.afterCr = byte === CR;
     }
+  }
+
+  /** At the end of the input: a last CR ends a CR line. */
+  end(): void {
+    if (this.pendingCr) this.ending('CR', this.line - 1);
+    this.pendingCr = false;
+  }
+
+  private ending(ending: LineEnding, line: number): void {
+    if (this.firstEnding === null) this.firstEnding = ending;
+    else if (ending !== this.firstEnding && this.mixedEnding === null) this.mixedEnding = { line, ending, first: this.firstEnding };
   }
 
   private step(byte: number, isBreak: boolean): void {
@@ -105,24 +133,51 @@ export interface LinesFound {
   readonly recordLines: ReadonlyMap<number, number>;
   /** The line of the record at each asked-for byte offset. */
   readonly byteLines: ReadonlyMap<number, number>;
+  /** The first line that ends otherwise than the first line, when asked for. */
+  readonly mixedEnding: LineTracker['mixedEnding'];
 }
 
 /**
  * Reads a local file once, to the end when the open quote matters, else only as far as the
  * records and offsets asked for. Used where a file is already set aside, to say where.
  */
-export async function findLines(path: string, delimiter: string, wanted: { records?: readonly number[]; bytes?: readonly number[]; openQuote?: boolean }): Promise<LinesFound> {
+export async function findLines(
+  path: string,
+  delimiter: string,
+  wanted: { records?: readonly number[]; bytes?: readonly number[]; openQuote?: boolean; mixedEnding?: boolean },
+): Promise<LinesFound> {
   const tracker = new LineTracker(delimiter, wanted);
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  let whole = true;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       tracker.feed(chunk);
-      if (tracker.done && !wanted.openQuote) break;
+      if (tracker.done && !wanted.openQuote && !(wanted.mixedEnding && tracker.mixedEnding === null)) {
+        whole = false;
+        break;
+      }
     }
   } finally {
     stream.destroy();
   }
-  return { openQuoteLine: wanted.openQuote ? tracker.openQuoteLine : null, recordLines: tracker.recordLines, byteLines: tracker.byteLines };
+  if (whole) tracker.end();
+  return {
+    openQuoteLine: wanted.openQuote ? tracker.openQuoteLine : null,
+    recordLines: tracker.recordLines,
+    byteLines: tracker.byteLines,
+    mixedEnding: wanted.mixedEnding ? tracker.mixedEnding : null,
+  };
+}
+
+/**
+ * Why a delimited file the engine could not read cleanly is set aside, when the hub can say it
+ * better than the engine: a quote never closed (its line), else mixed line endings (the line).
+ */
+export async function explainDelimited(path: string, delimiter: string): Promise<string | null> {
+  const found = await findLines(path, delimiter, { openQuote: true, mixedEnding: true });
+  if (found.openQuoteLine !== null) return openQuoteReason(found.openQuoteLine);
+  if (found.mixedEnding !== null) return mixedEndingReason(found.mixedEnding);
+  return null;
 }
 
 /** Whether a line, read from a record's start, ends inside a quoted field (the record goes on to the next line). */
@@ -135,4 +190,9 @@ export function endsInsideQuote(line: Uint8Array, delimiter: string): boolean {
 /** The reason a file with a quote never closed is set aside, the same on every engine. */
 export function openQuoteReason(line: number): string {
   return `line ${line}: unterminated quote: the quoted field that opens on this line is never closed`;
+}
+
+/** The reason a file whose lines end in different ways is set aside, the same on every engine. */
+export function mixedEndingReason(mixed: NonNullable<LineTracker['mixedEnding']>): string {
+  return `line ${mixed.line}: mixed line endings: this line ends with ${mixed.ending}, the first line with ${mixed.first}; a file must end all its lines the same way`;
 }

@@ -9,7 +9,7 @@ import {
   type LoadResult,
   type TableRef,
 } from './bronze-adapter.js';
-import { findLines, openQuoteReason } from './csv-lines.js';
+import { explainDelimited, findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys } from './first-line.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
@@ -375,12 +375,12 @@ function safeType(type: string): string {
 
 /**
  * Each rejected file's reason. DuckDB numbers records, not lines, so each line is found from the
- * record's byte offset; and a quote never closed, when the file has one, is the reason (the
- * records after it are only its consequence), as on Spark.
+ * record's byte offset; and a quote never closed or mixed line endings, when the file has them,
+ * are the reason (the rejected records are only their consequence), as on Spark.
  */
 async function rejectReasons(rows: readonly Row[], files: ReadonlyMap<string, ListedFile>): Promise<Map<string, string>> {
   const located: Row[] = [];
-  const openQuotes = new Map<string, number>();
+  const rootCauses = new Map<string, string>();
   for (const [physical, errors] of groupBy(rows, (r) => String(r['file_path']))) {
     const file = files.get(physical);
     if (!file) {
@@ -390,12 +390,13 @@ async function rejectReasons(rows: readonly Row[], files: ReadonlyMap<string, Li
     // DuckDB's offset is 1-based and may point at the line break before the record; the tracker skips breaks.
     const offsetOf = (r: Row) => Math.max(0, Number(r['line_byte_position']) - 1);
     const shown = errors.slice(0, 5);
-    const found = await findLines(physical, file.config.delimiter ?? ',', { bytes: shown.map(offsetOf), openQuote: true });
-    if (found.openQuoteLine !== null) openQuotes.set(physical, found.openQuoteLine);
+    const found = await findLines(physical, file.config.delimiter ?? ',', { bytes: shown.map(offsetOf), openQuote: true, mixedEnding: true });
+    if (found.openQuoteLine !== null) rootCauses.set(physical, openQuoteReason(found.openQuoteLine));
+    else if (found.mixedEnding !== null) rootCauses.set(physical, mixedEndingReason(found.mixedEnding));
     located.push(...errors.map((r, i) => (i < shown.length ? { ...r, line: found.byteLines.get(offsetOf(r)) ?? r['line'] } : r)));
   }
   const reasons = describeRejects(located);
-  for (const [physical, line] of openQuotes) reasons.set(physical, openQuoteReason(line));
+  for (const [physical, reason] of rootCauses) reasons.set(physical, reason);
   return reasons;
 }
 
@@ -415,13 +416,10 @@ async function retryWithout<T>(files: () => readonly ListedFile[], quarantine: Q
   }
 }
 
-/** Why a file failed its scan: DuckDB's sniffer gives up on a quote never closed without a line, so the hub finds it. */
+/** Why a file failed its scan: DuckDB gives up on a quote never closed or mixed line endings without a line, so the hub finds it. */
 async function failureReason(file: ListedFile, error: unknown): Promise<string> {
-  if (file.config.fileFormat === 'delimited') {
-    const found = await findLines(file.physical, file.config.delimiter ?? ',', { openQuote: true }).catch(() => null);
-    if (found?.openQuoteLine != null) return openQuoteReason(found.openQuoteLine);
-  }
-  return firstLineOf(error);
+  const explained = file.config.fileFormat === 'delimited' ? await explainDelimited(file.physical, file.config.delimiter ?? ',').catch(() => null) : null;
+  return explained ?? firstLineOf(error);
 }
 
 function fileNamedIn(error: unknown, files: readonly ListedFile[]): ListedFile | undefined {

@@ -1,12 +1,12 @@
 import { open } from 'node:fs/promises';
 import type { ListedFile } from './bronze-adapter.js';
-import { endsInsideQuote } from './csv-lines.js';
+import { endsInsideQuote, type LineEnding } from './csv-lines.js';
 
 /** The most of a file read to find its first line. */
 const FIRST_LINE_BYTES = 64 * 1024;
 
 /** How a file's lines end: files that share a scan share it, and Spark is told it (its `lineSep`). */
-export type LineEnding = 'LF' | 'CRLF' | 'CR';
+export type { LineEnding };
 
 /** What a first line says: the key of the scan a file may share, and its line ending; or why the file cannot be read. */
 export type FirstLine = { readonly key: string; readonly ending: LineEnding } | { readonly reason: string };

@@ -7,7 +7,7 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
-import { findLines, openQuoteReason } from './csv-lines.js';
+import { findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys, type LineEnding } from './first-line.js';
 import { clashReason, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
@@ -86,16 +86,22 @@ ORDER BY d.file_date, d.name`;
       files = files.filter((f) => !outcomes.has(f.path));
       if (!staged || files.length === 0) continue;
 
-      const checks = await engine.query(checkStatement(staged.hasCorruptColumn));
+      const checks = await engine.query(checkStatement(staged, group.ending));
       const byName = new Map(files.map((f) => [f.name, f]));
       const rows = new Map<string, number>();
       for (const check of checks) {
         const file = byName.get(String(check['name']));
         if (!file) continue;
-        if (check['bad_record'] !== null && check['bad_record'] !== undefined) {
-          const where = await malformedRecordAt(engine, file, Number(check['bad_record']));
+        const bad = check['bad_record'] == null ? null : Number(check['bad_record']);
+        const mixed = check['mixed_record'] == null ? null : Number(check['mixed_record']);
+        if (mixed !== null && (bad === null || mixed < bad)) {
+          // The hub reads the file to name the line and its ending; Spark only shows a stray CR or LF in a value.
+          const found = engine.capabilities.localFilesOnly ? (await findLines(file.physical, file.config.delimiter ?? ',', { mixedEnding: true })).mixedEnding : null;
+          const reason = found ? mixedEndingReason(found) : `${await recordAt(engine, file, mixed)}: mixed line endings: a file must end all its lines the same way`;
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+        } else if (bad !== null) {
           const text = String(check['bad_text'] ?? '').slice(0, 200).replace(/\r?\n|\r/g, '\\n');
-          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `${where}: malformed record (wrong number of columns): ${text}` });
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `${await recordAt(engine, file, bad)}: malformed record (wrong number of columns): ${text}` });
         } else rows.set(file.path, Number(check['row_count'] ?? 0));
       }
 
@@ -298,8 +304,8 @@ FROM (
 WHERE utf8_line IS NOT NULL OR (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1`;
 }
 
-/** Where a malformed record is: its first line, read by the hub where it reads the engine's files, else its number. */
-async function malformedRecordAt(engine: Engine, file: ListedFile, record: number): Promise<string> {
+/** Where a data record is: its first line, read by the hub where it reads the engine's files, else its number. */
+async function recordAt(engine: Engine, file: ListedFile, record: number): Promise<string> {
   const withHeader = record + (file.config.hasHeader ? 1 : 0);
   if (!engine.capabilities.localFilesOnly) return `record ${record}`;
   const found = await findLines(file.physical, file.config.delimiter ?? ',', { records: [withHeader] });
@@ -341,11 +347,20 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
   return { files: remaining, columns: await attempt(remaining), hasCorruptColumn: false };
 }
 
-/** Rows per file and, for delimited files, the first malformed record: its number among the data records (a multiLine file is read by one task, in order). */
-function checkStatement(hasCorruptColumn: boolean): Sql {
-  if (!hasCorruptColumn) return sql`SELECT ${FILE_NAME} AS name, COUNT(*) AS row_count, CAST(NULL AS BIGINT) AS bad_record, CAST(NULL AS STRING) AS bad_text FROM ${STAGE} GROUP BY 1`;
-  return sql`SELECT name, COUNT(*) AS row_count, MIN(CASE WHEN bad IS NOT NULL THEN record END) AS bad_record, MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text
-FROM (SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS record FROM ${STAGE})
+/**
+ * Rows per file and, for delimited files, the first malformed record and the first record whose
+ * line ending differs from the first line's (Spark splits records at lineSep only, so a CRLF in
+ * an LF file leaves a CR at the end of a value, an LF in a CR file one at the start): their
+ * numbers among the data records (a multiLine file is read by one task, in order).
+ */
+function checkStatement(staged: Staged, ending: LineEnding | null): Sql {
+  if (!staged.hasCorruptColumn) return sql`SELECT ${FILE_NAME} AS name, COUNT(*) AS row_count, CAST(NULL AS BIGINT) AS bad_record, CAST(NULL AS STRING) AS bad_text, CAST(NULL AS BIGINT) AS mixed_record FROM ${STAGE} GROUP BY 1`;
+  const data = [...staged.columns.keys()].filter((c) => c !== CORRUPT).map((c) => sql.column(c));
+  const stray = ending === 'LF' ? (c: Sql) => sql`endswith(${c}, ${sql.literal('\r')})` : ending === 'CR' ? (c: Sql) => sql`startswith(${c}, ${sql.literal('\n')})` : null;
+  const mixed = stray && data.length > 0 ? sql.join(data.map(stray), sql` OR `) : sql`FALSE`;
+  return sql`SELECT name, COUNT(*) AS row_count, MIN(CASE WHEN bad IS NOT NULL THEN record END) AS bad_record, MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text,
+  MIN(CASE WHEN mixed THEN record END) AS mixed_record
+FROM (SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, COALESCE(${mixed}, FALSE) AS mixed, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS record FROM ${STAGE})
 GROUP BY name`;
 }
 
