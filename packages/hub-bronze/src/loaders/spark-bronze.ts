@@ -254,7 +254,7 @@ async function stageDelimited(engine: Engine, group: Group, outcomes: Map<string
  * it ends at the next quote not doubled; text after that quote, and any quote in an unquoted
  * field, is text (how Spark and DuckDB read them). Possessive and atomic groups keep it linear.
  */
-export function quoteRegexes(delimiter: string): { fromOutside: string; fromInside: string } {
+function quoteRegexes(delimiter: string): { fromOutside: string; fromInside: string } {
   if (delimiter.length !== 1) throw new Error(`delimiter must be one character, got ${JSON.stringify(delimiter)}`);
   // A backslash before a character that is not a letter or digit makes it literal, in a class too.
   const d = /[A-Za-z0-9\t]/.test(delimiter) ? delimiter : `\\${delimiter}`;
@@ -281,8 +281,8 @@ export function quoteTransition(value: Sql, delimiter: string): Sql {
  * Each line's effect on the quote state is one of four: none (2), flip (1), end outside (0),
  * end inside (3). The state after the last line is that of the last 0 or 3, flipped once per 1
  * after it; when that leaves it inside, the quote opened on the last 1 (or on that 3 when no 1
- * follows). A running count of 1s shares the window that numbers the lines, so the file's lines
- * are sorted once and never buffered whole.
+ * follows). A running count of 1s shares the window that numbers the lines, so the lines are
+ * sorted once; only lines with a quote (or bad UTF-8) reach the aggregation.
  */
 function textCheckStatement(directory: string, files: readonly ListedFile[], delimiter: string): Sql {
   return sql`SELECT ${nameOf(sql.raw('file'))} AS name, utf8_line,
@@ -299,6 +299,7 @@ FROM (
     )
     WINDOW w AS (PARTITION BY file ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   )
+  WHERE t <> 2 OR bad_utf8
   GROUP BY file
 )
 WHERE utf8_line IS NOT NULL OR (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1`;
