@@ -64,7 +64,7 @@ describe('the Databricks rendering of a bronze run', () => {
     expect(byStart('LIST').sql).toBe(`LIST '${RAW}'`);
     expect(byStart('SELECT _metadata').sql).toBe(
       `SELECT _metadata.file_path AS path, COUNT(*) AS row_count, COUNT_IF(_rescued_data IS NOT NULL) AS bad_rows
-FROM read_files('${RAW}{transactions_20240304_0.csv,transactions_20240305_1.csv,transactions_20240306_2.csv}', format => 'csv', header => 'true', sep => ',', quote => '"', escape => '"', inferSchema => 'false', mode => 'PERMISSIVE', rescuedDataColumn => '_rescued_data')
+FROM read_files('${RAW}{transactions_20240304_0.csv,transactions_20240305_1.csv,transactions_20240306_2.csv}', format => 'csv', header => 'true', sep => ',', quote => '"', escape => '"', inferSchema => 'false', multiLine => 'true', nullValue => '\u0000', mode => 'PERMISSIVE', rescuedDataColumn => '_rescued_data')
 GROUP BY _metadata.file_path`,
     );
     const copy = byStart('COPY INTO');
@@ -72,7 +72,7 @@ GROUP BY _metadata.file_path`,
 FROM (SELECT *, _metadata.file_path AS _source_file, 'run-1' AS _batch_id, ${copy.sql.match(/TIMESTAMP '[^']+'/)?.[0]} AS _ingested_at FROM '${RAW}')
 FILEFORMAT = CSV
 FILES = ('transactions_20240304_0.csv', 'transactions_20240306_2.csv')
-FORMAT_OPTIONS ('header' = 'true', 'sep' = ',', 'quote' = '"', 'escape' = '"', 'inferSchema' = 'false', 'mergeSchema' = 'true', 'mode' = 'PERMISSIVE')
+FORMAT_OPTIONS ('header' = 'true', 'sep' = ',', 'quote' = '"', 'escape' = '"', 'inferSchema' = 'false', 'multiLine' = 'true', 'nullValue' = '\u0000', 'mergeSchema' = 'true', 'mode' = 'PERMISSIVE')
 COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'false')`);
     expect(copy.params).toEqual({});
     // Values are bound as named parameters everywhere the warehouse accepts them.

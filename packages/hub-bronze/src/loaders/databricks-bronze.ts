@@ -111,6 +111,9 @@ function formatOptions(file: ListedFile): { fileFormat: string; options: [string
       ['quote', '"'],
       ['escape', '"'],
       ['inferSchema', 'false'],
+      // As on Spark: records, not lines; a NUL marks unquoted empty fields, so a quoted empty one stays ''.
+      ['multiLine', 'true'],
+      ['nullValue', '\u0000'],
       ['mergeSchema', 'true'],
       ['mode', 'PERMISSIVE'],
     ],
