@@ -55,7 +55,7 @@ const fileOf = (row: Row) => String(row['_source_file']).split('/').pop() as str
  * One bronze run per engine (one config row per corpus file, all into one table, plus the edge
  * files into a second), then one query per table: Spark pays its per-table statements twice.
  */
-for (const target of enginesUnderTest()) {
+for (const target of await enginesUnderTest()) {
   describe(`delimited files as RFC 4180 reads them, on ${target.name}`, () => {
     const catalog = `rfc_${target.name}_${process.pid}`;
     let engine: Engine;
