@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ParameterError, runBronze, type RunSummary } from '@org/deltalake-hub';
+import { applyDdl, ConfigError, ParameterError, runBronze, type RunSummary } from '@org/deltalake-hub';
 import { createLogger, HubError, sql, type Engine, type Logger } from '@org/hub-core';
 import { enginesUnderTest } from './support/engines.js';
 import { csvFile } from './support/fixtures.js';
@@ -8,7 +8,7 @@ const AS_OF = '2024-03-10';
 const DAYS = ['20240301', '20240304', '20240308', '20240310'];
 
 /** Every bronze scenario, with the same assertions on every engine available. */
-for (const target of enginesUnderTest()) {
+for (const target of await enginesUnderTest()) {
   describe(`bronze on ${target.name}`, () => {
     let catalogSeq = 0;
     /** For scenarios a SQL warehouse cannot stage (a file's modification time, local paths, SQL listings): shown as skipped in the live suite. */
@@ -64,7 +64,7 @@ for (const target of enginesUnderTest()) {
       });
     });
 
-    it('applies begin_date, end_date and file_name as DESIGN §4.4 says', async () => {
+    it('applies begin_date, end_date and file_name as docs/bronze.md (Which files) says', async () => {
       const { config } = creditSetup();
       await withEngine(async (engine) => {
         const names = (s: RunSummary) => s.files.map((f) => f.path.split('/').pop()).sort();
@@ -125,6 +125,22 @@ for (const target of enginesUnderTest()) {
       });
     });
 
+    /** The schemas a catalog holds, read from the engine's own catalog (independently of the hub's code). */
+    async function schemasOf(engine: Engine, catalog: string): Promise<string[]> {
+      if (target.name === 'spark') {
+        const rows = await engine.query(sql`SHOW DATABASES LIKE ${sql.literal(`${catalog}__*`)}`);
+        return rows.map((r) => String(r['namespace']).slice(`${catalog}__`.length)).sort();
+      }
+      if (target.name === 'databricks') {
+        // The live suite folds each test's catalog into schemas `<catalog>__<schema>` of one real catalog.
+        const [real] = engine.dialect.tableParts(catalog, 'any', 'any');
+        const rows = await engine.query(sql`SHOW SCHEMAS IN ${sql.id(real)} LIKE ${sql.literal(`${catalog}__*`)}`);
+        return rows.map((r) => String(r['databaseName'] ?? r['namespace']).slice(`${catalog}__`.length)).sort();
+      }
+      const rows = await engine.query(sql`SELECT schema_name FROM information_schema.schemata WHERE catalog_name = ${catalog} AND schema_name <> 'main'`);
+      return rows.map((r) => String(r['schema_name'])).sort();
+    }
+
     it('rejects an invalid config and unknown categories before writing anything', async () => {
       const { scratch, catalog } = creditSetup();
       const bad = scratch.config([`falcon,transactions,credit,transactions_*.csv,${scratch.path('raw')}/,delimited,",",maybe,${catalog},falcon_bronze,credit_raw,true`]);
@@ -132,10 +148,14 @@ for (const target of enginesUnderTest()) {
         const error = await runBronze({ asOf: AS_OF }, { engine, configPath: bad }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).message).toContain(`${bad}:2: has_header:`);
-        const { config } = creditSetup();
-        await expect(runBronze({ asOf: AS_OF, category: 'nope' }, { engine, configPath: config })).rejects.toThrow(/category: no active config row has category "nope"/);
-        const exists = await engine.query(sql`SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = 'bronze_metadata' AND catalog_name = ${catalog}`).catch(() => [{ n: 0 }]);
-        expect(Number(exists[0]?.['n'] ?? 0)).toBe(0);
+        const unknown = creditSetup();
+        await expect(runBronze({ asOf: AS_OF, category: 'nope' }, { engine, configPath: unknown.config })).rejects.toThrow(/category: no active config row has category "nope"/);
+        // Each run wrote nothing to the catalog it names: not even the metadata schema.
+        expect(await schemasOf(engine, catalog)).toEqual([]);
+        expect(await schemasOf(engine, unknown.catalog)).toEqual([]);
+        // The same check sees a run's first write (the metadata DDL), so the empty lists above are not a query that cannot see.
+        await applyDdl(engine, unknown.catalog);
+        expect(await schemasOf(engine, unknown.catalog)).toEqual(['bronze_metadata']);
       });
     });
 
@@ -182,7 +202,14 @@ for (const target of enginesUnderTest()) {
         expect(sources.map((s) => [String(s['_source_file']).split('/').pop(), Number(s['n'])])).toEqual([['data_20240309_good.csv', 2]]);
         const tracked = await trackerRows(engine, catalog);
         expect(tracked.filter((t) => t['load_status'] === 'QUARANTINED')).toHaveLength(target.name === 'duckdb' ? 4 : 3);
-        expect(tracked.every((t) => t['load_status'] === 'SUCCESS' || String(t['error_message']).length > 0)).toBe(true);
+        // The tracker keeps each file's reason (NULL for the good one), the same text the summary gives.
+        const trackedReason = new Map(tracked.map((t) => [String(t['file_name']), t['error_message']]));
+        expect(trackedReason.get('data_20240309_good.csv')).toBeNull();
+        expect(trackedReason.get('data_20240309_wide.csv')).toMatch(/line 3/);
+        expect(trackedReason.get('data_20240309_utf8.csv')).toMatch(/line 3/);
+        expect(trackedReason.get('data_20240309_quote.csv')).toMatch(/\S/);
+        if (target.name === 'duckdb') expect(trackedReason.get('data_20240309_empty.csv')).toBe('zero bytes: the file is empty');
+        for (const file of summary.files) expect(trackedReason.get(file.path.split('/').pop() as string), file.path).toBe(file.reason);
       });
     });
 

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSpoke } from '@org/deltalake-hub';
 
@@ -40,7 +40,18 @@ describe('a new spoke from the template', () => {
     const check = run('node', ['packages/deltalake-hub/bin/deltalake-hub.js', 'spoke', 'check', 'spokes/eagle'], workspace);
     expect(check.output).toContain('spokes/eagle: ok');
     expect(check.status).toBe(0);
-    const tests = run('pnpm', ['--filter', '@org/spoke-eagle', 'test'], workspace);
+    const report = join(workspace, 'spoke-tests.json');
+    const tests = run('pnpm', ['--filter', '@org/spoke-eagle', 'test', '--reporter=json', `--outputFile=${report}`], workspace);
     expect(tests.status, tests.output).toBe(0);
+    // Every generated test ran and passed, the runner's load on sample rows among them: none skipped, none missing.
+    const results = (JSON.parse(readFileSync(report, 'utf8')) as { testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[] }).testResults;
+    const outcomes = results.flatMap((file) => file.assertionResults.map((t) => [relative(join(workspace, 'spokes', 'eagle'), file.name), t.status]));
+    expect(outcomes.sort()).toEqual([
+      ['tests/bronze-run.test.ts', 'passed'],
+      ['tests/config.test.ts', 'passed'],
+      ['tests/config.test.ts', 'passed'],
+      ['tests/config.test.ts', 'passed'],
+      ['tests/spoke-check.test.ts', 'passed'],
+    ]);
   });
 });

@@ -56,7 +56,7 @@ export function formatReport(doc: BenchDocument): string {
   }
   if (doc.resolution) {
     const r = doc.resolution;
-    out.push(`Resolution (bronze plan vs the read_blob listing of names, sizes and times, DESIGN §8; median of ${r.repetitions})`);
+    out.push(`Resolution (bronze plan vs the read_blob listing of names, sizes and times; median of ${r.repetitions})`);
     out.push(
       table([
         ['files', 'folders', 'tracker rows', 'matching', 'planned', 'hub ms', '(in SQL)', 'listing ms', 'ratio', 'goal ≤ 1.5', 'names-only ms', 'ratio to it'],

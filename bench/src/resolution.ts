@@ -15,7 +15,7 @@ export interface ResolutionResult {
   readonly repetitions: number;
   readonly hubMs: number;
   /**
-   * DESIGN §8's listing, `read_blob('<folder>/*')`: each file's name, size and modification time (one
+   * DuckDB's listing that reads no file, `read_blob('<folder>/*')`: each file's name, size and modification time (one
    * stat per file, which the hub needs), each consumed by an aggregate in the engine so no row transfer is timed.
    */
   readonly listingMs: number;
@@ -37,7 +37,7 @@ export const SCHEMA = 'bench_bronze';
 
 /**
  * `bronze plan` over every listed file against a tracker of `trackerRows` rows, versus the
- * engine listing the same folders with names, sizes and modification times (DESIGN §8's `read_blob`
+ * engine listing the same folders with names, sizes and modification times (DuckDB's `read_blob`
  * listing), one per folder as the hub lists one per config row.
  */
 export async function resolution(data: ListingData, trackerRows: number, repetitions: number): Promise<ResolutionResult> {

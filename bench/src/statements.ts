@@ -14,7 +14,7 @@ export interface StatementsResult {
   readonly goalMet: boolean;
 }
 
-/** One run per folder size into a fresh catalog: the count must not depend on the number of files (DESIGN §5). */
+/** One run per folder size into a fresh catalog: the count must not depend on the number of files (docs/bronze.md, Statement budget). */
 export async function statementCounts(
   engine: Engine,
   folders: ReadonlyMap<number, string>,

@@ -1,8 +1,9 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_CASE_FILE, CONFIG_CASES, SEED_CONFIG_CSV, type ConfigCase } from '../../packages/hub-bronze/src/config/bad-config-cases.js';
-import { CLI_BATCH, inspect, plainLines, runCli, spawnNode, tempDir, writeFile } from './support.js';
+import { CHECKS_CASE_FILE, CHECKS_CASES } from '../../packages/hub-quality/src/bad-checks-cases.js';
+import { CLI_BATCH, configCsv, inspect, plainLines, runCli, spawnNode, tempDir, writeFile } from './support.js';
 
 const CATALOG = 'dev_catalog';
 const INVALID = CONFIG_CASES.filter((c) => c.expected.length > 0);
@@ -93,5 +94,66 @@ describe('bad-config', () => {
         expect(await fileConfig(p.warehouse)).toBe(fileConfigBefore);
       }
     });
+  });
+});
+
+/**
+ * Every malformed checks file of the shared case table (packages/hub-quality/src/bad-checks-cases.ts)
+ * through `quality run`, in one batch process: exit 1, exactly the expected `file:line: key: message`
+ * lines, and nothing written (the engine is not even opened: the warehouse stays empty). Every
+ * sixth case also through `bronze run --checks`, which must load nothing.
+ */
+describe('bad-config: checks files', () => {
+  let batch: { code: number; stdout: string; stderr: string }[];
+  const prepared: { dir: string; warehouse: string; vars: string[] }[] = [];
+  const issueLines = (stderr: string) => plainLines(stderr).map((l) => l.replace(/^deltalake-hub: /, ''));
+  const qualityArgs = (p: (typeof prepared)[number]) => ['quality', 'run', '--checks', CHECKS_CASE_FILE, ...p.vars, '--warehouse', p.warehouse];
+
+  beforeAll(async () => {
+    expect(CHECKS_CASES.length, 'the shared table must keep at least 20 malformed checks files').toBeGreaterThanOrEqual(20);
+    for (const testCase of CHECKS_CASES) {
+      const dir = tempDir('chk');
+      writeFile(join(dir, CHECKS_CASE_FILE), testCase.yaml);
+      prepared.push({ dir, warehouse: tempDir('wh-chk'), vars: Object.entries(testCase.variables ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]) });
+    }
+    const io = tempDir('chk-batch');
+    writeFile(join(io, 'jobs.json'), JSON.stringify(prepared.map((p) => ({ cwd: p.dir, args: qualityArgs(p) }))));
+    const done = await spawnNode([CLI_BATCH, join(io, 'jobs.json'), join(io, 'results.json')], { timeoutMs: 120_000 });
+    expect(done.code, done.stderr).toBe(0);
+    batch = JSON.parse(readFileSync(join(io, 'results.json'), 'utf8')) as typeof batch;
+  });
+
+  CHECKS_CASES.forEach((testCase, i) => {
+    const alsoBronze = i % 6 === 0;
+    it(`checks case ${i + 1}: ${testCase.name}${alsoBronze ? ' (also through bronze run --checks)' : ''}`, async () => {
+      const result = batch[i] as (typeof batch)[number];
+      const p = prepared[i] as (typeof prepared)[number];
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(issueLines(result.stderr)).toEqual(testCase.expected);
+      expect(readdirSync(p.warehouse)).toEqual([]);
+      if (alsoBronze) {
+        writeFile(join(p.dir, 'raw', 'orders_20240309.csv'), 'id\n1\n');
+        writeFile(join(p.dir, 'config.csv'), configCsv([{ category: 'c', subcategory: 's', pattern: '*.csv', source: `${join(p.dir, 'raw')}/`, format: 'delimited', catalog: 'cat', table: 'orders' }]));
+        const run = await runCli(['bronze', 'run', '--config', 'config.csv', '--checks', CHECKS_CASE_FILE, ...p.vars, '--var', 'catalog=cat', '--warehouse', p.warehouse, '--as-of', '2024-03-10'], { cwd: p.dir });
+        expect(run.code, run.stderr).toBe(1);
+        expect(issueLines(run.stderr)).toEqual(testCase.expected);
+        expect(readdirSync(p.warehouse)).toEqual([]);
+      }
+    });
+  });
+
+  it('a column the table does not have: exit 1 with its line, before any result is written', async () => {
+    const dir = tempDir('chk-col');
+    const warehouse = tempDir('wh-chk-col');
+    writeFile(join(dir, 'raw', 'orders_20240309.csv'), 'id,amount\n1,2\n');
+    writeFile(join(dir, 'config.csv'), configCsv([{ category: 'c', subcategory: 's', pattern: '*.csv', source: `${join(dir, 'raw')}/`, format: 'delimited', catalog: 'cat', table: 'orders' }]));
+    const load = await runCli(['bronze', 'run', '--config', 'config.csv', '--warehouse', warehouse, '--as-of', '2024-03-10'], { cwd: dir });
+    expect(load.code, load.stderr).toBe(0);
+    writeFile(join(dir, CHECKS_CASE_FILE), 'checks:\n  - table: cat.falcon_bronze.orders\n    check: not_null\n    column: id\n  - table: cat.falcon_bronze.orders\n    check: in_range\n    column: amout\n    min: 0\n');
+    const result = await runCli(['quality', 'run', '--checks', CHECKS_CASE_FILE, '--warehouse', warehouse], { cwd: dir });
+    expect(result.code, result.stderr).toBe(1);
+    expect(issueLines(result.stderr)).toEqual([`${CHECKS_CASE_FILE}:5: column: column "amout" is not in cat.falcon_bronze.orders (its columns: id, amount, _source_file, _batch_id, _ingested_at)`]);
+    expect(await inspect(warehouse, ['cat'], (q) => q('SELECT COUNT(*) AS n FROM cat.bronze_metadata.quality_results'))).toEqual([{ n: 0n }]);
   });
 });

@@ -35,7 +35,10 @@ const KINDS: readonly Kind[] = [
   { name: 'a row with too many columns', format: 'delimited', write: text(`${HEADER}\n6,f,x\n7,g,y,extra\n8,h,z\n`), reason: /line 3/ },
   { name: 'a row with too few columns', format: 'delimited', write: text(`${HEADER}\n6,f,x\n7,g\n8,h,z\n`), reason: /line 3/ },
   { name: 'a row with too few columns in a headerless file', format: 'delimited', header: false, write: text('6,f,x\n7,g\n8,h,z\n'), reason: /line 2/ },
-  { name: 'an unterminated quote', format: 'delimited', write: text(`${HEADER}\n6,"never closed,x\n7,g,y\n`) },
+  { name: 'an unterminated quote', format: 'delimited', write: text(`${HEADER}\n6,"never closed,x\n7,g,y\n`), reason: /^line 2: unterminated quote/ },
+  // The quote opens in the last field, where a reader of records would take the rest of the file into it.
+  { name: 'an unterminated quote in the last field, after a record over two lines', format: 'delimited', write: text(`${HEADER}\n6,"two\nlines",x\n7,g,"never closed\n8,h,z\n`), reason: /^line 4: unterminated quote/ },
+  { name: 'a row with too many columns after a record over two lines (CRLF)', format: 'delimited', write: text(`${HEADER}\r\n6,"f\r\nf",x\r\n7,g,y,extra\r\n`), reason: /^line 4:/ },
   { name: 'invalid UTF-8 bytes', format: 'delimited', write: text(Buffer.concat([Buffer.from(`${HEADER}\n6,ok,x\n7,`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(',y\n')])), reason: /line 3/ },
   { name: 'zero bytes (delimited)', format: 'delimited', write: text(''), reason: /zero bytes/ },
   { name: 'binary garbage named .csv', format: 'delimited', write: text(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))) },
@@ -147,6 +150,30 @@ describe('bad-data', () => {
       });
     });
   }
+
+  /** Valid RFC 4180 that a reader of lines gets wrong: each must load, exactly as written. */
+  const MULTILINE: readonly { name: string; content: string; rows: [string, string, string][] }[] = [
+    { name: 'lf', content: `${HEADER}\n6,"two\nlines",x\n7,g,y\n`, rows: [['6', 'two\nlines', 'x'], ['7', 'g', 'y']] },
+    { name: 'crlf', content: `${HEADER}\r\n6,"two\r\nlines",x\r\n7,g,y\r\n`, rows: [['6', 'two\r\nlines', 'x'], ['7', 'g', 'y']] },
+    { name: 'quotes', content: `${HEADER}\n6,"say ""hi""\nand ""bye""",x\n7,"a, b",""\n`, rows: [['6', 'say "hi"\nand "bye"', 'x'], ['7', 'a, b', '']] },
+    { name: 'blank', content: `${HEADER}\n6,"a\n\nb",x\n7,g,"ends the file\nwith no line break"`, rows: [['6', 'a\n\nb', 'x'], ['7', 'g', 'ends the file\nwith no line break']] },
+  ];
+  it('delimited: quoted fields over several lines (LF, CRLF, a blank line, doubled quotes) load exactly as written', async () => {
+    const s = await setup('delimited');
+    await withEngine(s.dir, async (engine) => {
+      await runBronze({ asOf: AS_OF }, { engine, configPath: s.config });
+      const paths = MULTILINE.map((m) => writeFile(join(s.dir, 'raw', `d_20240309_multi_${m.name}.csv`), m.content));
+      await writeGood2(s, 'delimited');
+      const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: s.config });
+      expect(summary.status, JSON.stringify(summary.files)).toBe('SUCCESS');
+      const files = byPath(summary);
+      expect(paths.map((p) => [files[p]?.status, files[p]?.rows])).toEqual(MULTILINE.map((m) => ['SUCCESS', m.rows.length]));
+      for (const [i, m] of MULTILINE.entries()) {
+        const rows = await engine.query(sql`SELECT id, v, w FROM ${table} WHERE _source_file = ${paths[i] as string} ORDER BY id`);
+        expect(rows.map((r) => [r['id'], r['v'], r['w']]), m.name).toEqual(m.rows);
+      }
+    });
+  });
 
   it('delimited: a header-only file is not broken: SUCCESS with 0 rows', async () => {
     const s = await setup('delimited');

@@ -1,7 +1,7 @@
 // A bronze run in its own process over the BUILT packages, with deterministic places to SIGKILL itself.
 // Usage: node child-run.mjs '<json options>' (see ChildRunOptions in support.ts).
 // Prints the run summary (an array of them with `runs` > 1) as one JSON document on stdout; exit codes as the CLI's (0, 1, 2, 3).
-import { createEngine, createLogger, exitCodeFor, isHubError, loadSettings, runBronze } from '../../packages/deltalake-hub/dist/index.js';
+import { createEngine, createLogger, exitCodeFor, exitCodeForError, isHubError, loadSettings, runBronze } from '../../packages/deltalake-hub/dist/index.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const kill = options.kill ?? null;
@@ -22,11 +22,18 @@ let tablesDone = 0;
 let loads = 0;
 const settings = loadSettings({ engine: 'duckdb', warehouse: options.warehouse });
 
+/**
+ * Tells the parent where the run is: `started`, `listed <table>`, `loaded <table>`, `tracked <table>`,
+ * `done <status>`. stderr is a pipe, so each line is written before the run goes on.
+ */
+const report = (phase) => process.stderr.write(`progress: ${phase}\n`);
+
 /** One bronze run on an engine of its own, as one CLI invocation would do. */
 async function runOnce() {
   const engine = await createEngine('duckdb', { settings, logger });
   try {
-    return await runBronze(
+    report('started');
+    const summary = await runBronze(
       { asOf: options.asOf, beginDate: options.beginDate, category: options.category, force: options.force },
       {
         engine,
@@ -35,14 +42,14 @@ async function runOnce() {
         logger,
         leaseWaitMs: options.leaseWaitMs,
         onProgress: (event) => {
-          // Tells a watching parent that this run holds the warehouse and is loading.
-          if (event.kind === 'table-start') process.stderr.write(`progress: table-start ${event.table}\n`);
+          // A table's files are listed (the run holds the warehouse), or its tracker rows are written.
+          report(event.kind === 'table-start' ? `listed ${event.table}` : `tracked ${event.table}`);
           if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die();
           if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die();
         },
         hooks: {
           afterLoad: (table) => {
-            // Names the table for the parent (stderr is a pipe: the write is synchronous).
+            report(`loaded ${table}`);
             if (kill?.at === 'afterLoad' && ++loads === kill.table) {
               process.stderr.write(`kill-point: afterLoad ${table}\n`);
               die();
@@ -51,6 +58,8 @@ async function runOnce() {
         },
       },
     );
+    report(`done ${summary.status}`);
+    return summary;
   } finally {
     await engine.close();
   }
@@ -71,5 +80,5 @@ try {
   const message = error instanceof Error ? error.message : String(error);
   process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code, message } })}\n`);
   process.stderr.write(`child-run: ${code}: ${message}\n`);
-  process.exitCode = code === 'LEASE_HELD' || code === 'WAREHOUSE_LOCKED' ? 3 : 1;
+  process.exitCode = exitCodeForError(error);
 }

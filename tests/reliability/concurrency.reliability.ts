@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset, type Dataset } from './dataset.js';
 import {
   CHILD_RUN,
+  CLI_BIN,
   consistencyProblems,
   holdWarehouse,
   inspect,
@@ -112,7 +113,7 @@ describe('concurrency', () => {
     const base = { warehouse, config: data.config, asOf: data.asOf };
     const victim = startNode([CHILD_RUN, JSON.stringify({ ...base, kill: { at: 'afterLoad', table: 2 } })]);
     // The others start once the victim holds the warehouse, so they queue behind it.
-    await victim.waitForStderr(/progress: table-start/);
+    await victim.waitForStderr(/^progress: listed /m);
     const others = Promise.all([runChild(base), cli(warehouse), runChild(base)]);
     const killed = await victim.result;
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
@@ -151,13 +152,16 @@ describe('concurrency', () => {
 
   it('a run that finds the warehouse held waits for it (default lock timeout) and then loads everything', async () => {
     const warehouse = tempDir('wh-conc');
-    const holder = await holdWarehouse(join(warehouse, `${data.catalog}.duckdb`));
-    const waiting = cli(warehouse);
-    // Release only after the waiting run has had time to hit the lock (no assertion rests on the timing).
-    await new Promise((r) => setTimeout(r, 2500));
+    const file = join(warehouse, `${data.catalog}.duckdb`);
+    const holder = await holdWarehouse(file);
+    const waiting = startNode([CLI_BIN, ...cliArgs(warehouse)]);
+    // Released only once the run says it is waiting for the held file: it cannot have started late and not waited.
+    await waiting.waitForStderr(/waiting up to 30000 ms for the warehouse catalog .* in use by another process/);
     await holder.release();
-    const result = await waiting;
+    const result = await waiting.result;
     expect(result.code, result.stderr).toBe(0);
+    const said = result.stderr.split('\n').filter((l) => l.includes('"msg":"waiting up to'));
+    expect(said.map((l) => (JSON.parse(l) as { level: number; file: string }))).toEqual([expect.objectContaining({ level: 30, file })]);
     expect(summaryOf(result).files.filter((f) => f.status === 'SUCCESS')).toHaveLength(data.files);
     await finalRunFindsNothing(warehouse);
   });

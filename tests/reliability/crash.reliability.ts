@@ -1,6 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset, type Dataset } from './dataset.js';
-import { consistencyProblems, prng, randInt, runChild, runCli, SEED, summaryOf, tempDir, type ChildRunOptions, type ProcResult } from './support.js';
+import {
+  CLI_BIN,
+  consistencyProblems,
+  prng,
+  progressOf,
+  randInt,
+  runChild,
+  runCli,
+  SEED,
+  startChild,
+  startNode,
+  summaryOf,
+  tempDir,
+  type ChildRunOptions,
+  type ProcResult,
+  type StartedProcess,
+} from './support.js';
 
 /**
  * SIGKILL a bronze run at a deterministic seam or a seeded random moment, then rerun to
@@ -10,16 +26,19 @@ describe('crash', () => {
   let data: Dataset;
   /** Statements a full run issues (the statement seam picks 1..total-1). */
   let statements = 0;
-  /** Wall time of a full run in a child, to aim random kills inside a run. */
-  let fullRunMs = 0;
+  /** Wall time of a full run from its `started` report to its `done` report, to aim random kills inside a run. */
+  let workingMs = 0;
   const random = prng(SEED ^ 0xc4a5);
 
   beforeAll(async () => {
     data = await buildDataset({ creditFiles: 30, creditRows: 2000, debitFiles: 15, debitRows: 1000, eventFiles: 12, eventRows: 1500 }, SEED);
     const warehouse = tempDir('wh-baseline');
+    const child = startChild(base(warehouse));
+    await child.waitForStderr(/^progress: started$/m);
     const started = Date.now();
-    const full = await runChild(base(warehouse));
-    fullRunMs = Date.now() - started;
+    await child.waitForStderr(/^progress: done /m);
+    workingMs = Date.now() - started;
+    const full = await child.result;
     const summary = summaryOf(full);
     expect(summary.status, full.stderr).toBe('SUCCESS');
     expect(summary.files).toHaveLength(data.files);
@@ -100,20 +119,63 @@ describe('crash', () => {
     });
   }
 
+  /**
+   * Kills a run at a random moment of its work: timed from the run's own `started` report (never
+   * during Node's start-up), and counted only when the run had not reported its end. A kill that
+   * came too late is drawn again, earlier, on a fresh warehouse; the trial fails if none lands.
+   * Returns the warehouse of the run that was killed mid-run and what it had reported by then.
+   */
+  async function killMidRun(
+    fraction: number,
+    start: (warehouse: string) => StartedProcess,
+    marks: { started: RegExp; done: RegExp; phases: (stderr: string) => string[] },
+  ): Promise<{ warehouse: string; reported: string[] }> {
+    const attempts: string[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const warehouse = tempDir('wh-crash');
+      const child = start(warehouse);
+      await child.waitForStderr(marks.started);
+      const delayMs = Math.round(fraction * 0.5 ** attempt * workingMs);
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill();
+      const result = await child.result;
+      const reported = marks.phases(result.stderr);
+      const landed = result.signal === 'SIGKILL' && result.killedByParent && marks.started.test(result.stderr) && !marks.done.test(result.stderr);
+      attempts.push(`killed ${delayMs} ms after start: ${landed ? 'mid-run' : `not mid-run (exit ${result.code}, ${result.signal})`}, reported ${reported.join(' > ')}`);
+      if (landed) return { warehouse, reported };
+    }
+    throw new Error(`no kill landed while the run was working:\n${attempts.join('\n')}`);
+  }
+
   // Random moments, so kills also land inside a statement (mid-scan, mid-INSERT, mid-checkpoint).
+  const cliMarks = {
+    started: /"msg":"bronze run starting"/,
+    done: /"msg":"bronze run finished"/,
+    // The CLI logs its start and end at info, and each statement at debug (as it returns).
+    phases: (stderr: string) => (cliMarks.started.test(stderr) ? ['started', `${stderr.split('\n').filter((l) => l.includes('"msg":"statement"')).length} statements returned`] : []),
+  };
   for (let trial = 1; trial <= 4; trial++) {
     const fraction = 0.1 + random() * 0.9;
-    it(`random: CLI bronze run killed at ${(fraction * 100).toFixed(1)}% of a full run's time`, async () => {
-      const warehouse = tempDir('wh-crash');
-      await runCli(['bronze', 'run', '--json', '--config', data.config, '--as-of', data.asOf, '--warehouse', warehouse], { killAfterMs: Math.round(fraction * fullRunMs) });
+    it(`random: CLI bronze run killed at ${(fraction * 100).toFixed(1)}% of a full run's working time`, async () => {
+      const { warehouse, reported } = await killMidRun(
+        fraction,
+        (wh) => startNode([CLI_BIN, 'bronze', 'run', '--json', '--config', data.config, '--as-of', data.asOf, '--warehouse', wh], { env: { DELTALAKE_HUB_LOG_LEVEL: 'debug' } }),
+        cliMarks,
+      );
+      expect(reported[0]).toBe('started');
       await recoverAndCheck(warehouse);
     });
   }
   for (let trial = 1; trial <= 2; trial++) {
     const fraction = 0.2 + random() * 0.8;
-    it(`random: runBronze child killed at ${(fraction * 100).toFixed(1)}% of a full run's time`, async () => {
-      const warehouse = tempDir('wh-crash');
-      await runChild(base(warehouse), { killAfterMs: Math.round(fraction * fullRunMs) });
+    it(`random: runBronze child killed at ${(fraction * 100).toFixed(1)}% of a full run's working time`, async () => {
+      const { warehouse, reported } = await killMidRun(fraction, (wh) => startChild(base(wh)), {
+        started: /^progress: started$/m,
+        done: /^progress: done /m,
+        phases: progressOf,
+      });
+      expect(reported[0]).toBe('started');
+      expect(reported.some((p) => p.startsWith('done'))).toBe(false);
       await recoverAndCheck(warehouse);
     });
   }

@@ -3,7 +3,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { configCsv, prng, randInt, tempDir, writeFile, type ExpectedTable } from './support.js';
 
 export const AS_OF = '2024-03-10';
-/** The default window for AS_OF (DESIGN §4.4): the 7 days ending on it. */
+/** The default window for AS_OF (docs/bronze.md, Which files): the 7 days ending on it. */
 const WINDOW_DAYS = ['04', '05', '06', '07', '08', '09', '10'];
 
 export interface DatasetSize {

@@ -222,4 +222,93 @@ describe('injection', () => {
       expect(columns.map((c) => c['column_name']).slice(0, 3)).toEqual(['id', 'v"; DROP TABLE inj.falcon_bronze.canary; --', '`w`']);
     });
   });
+
+  // --- checks files: values, names and `where` ---
+  /** A loaded table (the CSV above plus a column whose header is SQL) beside the canaries, and a checks file to run on it. */
+  async function checked(checksYaml: string, extra: readonly string[] = []): Promise<{ s: Scenario; result: ProcResult }> {
+    const s = await scenario({ 'f_20240309.csv': 'id,note,"v""; DROP TABLE inj.falcon_bronze.canary; --"\n1,plain,a\n2,"it\'s; DROP TABLE inj.falcon_bronze.canary; --",b\n' });
+    const loaded = await run(s);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    writeFile(join(s.dir, 'checks.yml'), `checks:\n${checksYaml}`);
+    const result = await runCli(['quality', 'run', '--json', '--checks', join(s.dir, 'checks.yml'), '--warehouse', s.warehouse, ...extra]);
+    return { s, result };
+  }
+  const resultsOf = (result: ProcResult) => (JSON.parse(result.stdout) as { results: { name: string; rowsEvaluated: number | null; rowsFailed: number | null }[] }).results.map((r) => [r.name, r.rowsEvaluated, r.rowsFailed]);
+
+  it('checks: accepted values with quotes and SQL are compared as values', async () => {
+    const { s, result } = await checked(
+      `  - { table: inj.falcon_bronze.inj_raw, name: known, check: accepted_values, column: note, values: [plain, "it's; DROP TABLE inj.falcon_bronze.canary; --"] }\n` +
+        `  - { table: inj.falcon_bronze.inj_raw, name: unknown, check: accepted_values, column: note, values: ["x'); DROP TABLE inj.falcon_bronze.canary; --"] }\n`,
+    );
+    expect(result.code, result.stderr).toBe(2);
+    expect(resultsOf(result)).toEqual([['known', 2, 0], ['unknown', 2, 2]]);
+    await expectCanaryAlive(s.warehouse);
+  });
+
+  it('checks: a regex pattern with quotes and SQL is a pattern', async () => {
+    // It matches the note that holds the same text, and not the other one.
+    const { s, result } = await checked(`  - { table: inj.falcon_bronze.inj_raw, name: pattern, check: regex, column: note, pattern: "'s; DROP TABLE inj[.]falcon_bronze[.]canary; --$" }\n`);
+    expect(result.code, result.stderr).toBe(2);
+    expect(resultsOf(result)).toEqual([['pattern', 2, 1]]);
+    await expectCanaryAlive(s.warehouse);
+  });
+
+  it('checks: a column named with quotes and SQL is that column; an injected column name is an unknown column', async () => {
+    const { s, result } = await checked(`  - { table: inj.falcon_bronze.inj_raw, name: quoted, check: not_null, column: 'v"; DROP TABLE inj.falcon_bronze.canary; --' }\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(resultsOf(result)).toEqual([['quoted', 2, 0]]);
+    const bad = await runCli(['quality', 'run', '--checks', writeFile(join(s.dir, 'bad.yml'), 'checks:\n  - { table: inj.falcon_bronze.inj_raw, check: not_null, column: \'id" IS NULL OR 1=1; DROP TABLE inj.falcon_bronze.canary; --\' }\n'), '--warehouse', s.warehouse]);
+    expect(bad.code).toBe(1);
+    expect(plainLines(bad.stderr).join('\n')).toMatch(/bad\.yml:2: column: column "id\\" IS NULL OR 1=1; DROP TABLE .*" is not in inj\.falcon_bronze\.inj_raw/);
+    await expectCanaryAlive(s.warehouse);
+  });
+
+  it('checks: table and check names with SQL are rejected as names', async () => {
+    const { s, result } = await checked(
+      `  - { table: "inj.falcon_bronze.inj_raw; DROP TABLE inj.falcon_bronze.canary", check: not_null, column: id }\n` +
+        `  - { table: inj.falcon_bronze.inj_raw, name: "x'; DROP TABLE inj.falcon_bronze.canary; --", check: not_null, column: id }\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(plainLines(result.stderr).map((l) => l.replace(/^deltalake-hub: /, '').replace(/^.*checks\.yml/, 'checks.yml'))).toEqual([
+      'checks.yml:2: table: "inj.falcon_bronze.inj_raw; DROP TABLE inj.falcon_bronze.canary" is not a three-part name catalog.schema.table (letters, digits and _ each)',
+      `checks.yml:3: name: "x'; DROP TABLE inj.falcon_bronze.canary; --" is not a valid name: letters, digits, _, . and -, at most 128`,
+    ]);
+    await expectCanaryAlive(s.warehouse);
+  });
+
+  const wheres: [string, RegExp][] = [
+    ["note = 'plain'; DROP TABLE inj.falcon_bronze.canary", /contains ";"/],
+    ["note = 'plain' -- and the rest", /contains "--"/],
+    ["note = 'plain' /* x */", /contains "\/\*"/],
+    ['1 = 1) OR (1 = 1', /without its "\("/],
+    ["id IN (SELECT id FROM inj.falcon_bronze.canary)", /contains SELECT/],
+    ["note = 'x\\' OR 1=1 OR note = '", /backslash/],
+    ['note = `note`', /quoted identifiers/],
+  ];
+  for (const [where, message] of wheres) {
+    it(`checks: where ${JSON.stringify(where)} is rejected before anything runs`, async () => {
+      const { s, result } = await checked(`  - table: inj.falcon_bronze.inj_raw\n    check: not_null\n    column: id\n    where: ${JSON.stringify(where)}\n`);
+      expect(result.code).toBe(1);
+      expect(plainLines(result.stderr).join('\n')).toMatch(message);
+      await expectCanaryAlive(s.warehouse);
+      await inspect(s.warehouse, [CATALOG], async (q) => expect(await q(`SELECT COUNT(*) AS n FROM ${CATALOG}.bronze_metadata.quality_results`)).toEqual([{ n: 0n }]));
+    });
+  }
+
+  it("checks: a where with quotes and SQL inside its string literal is that literal", async () => {
+    const { s, result } = await checked(`  - table: inj.falcon_bronze.inj_raw\n    name: scoped\n    check: not_null\n    column: id\n    where: "note = 'it''s; DROP TABLE inj.falcon_bronze.canary; --'"\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(resultsOf(result)).toEqual([['scoped', 1, 0]]);
+    await expectCanaryAlive(s.warehouse);
+  });
+
+  it("checks: --batch \"b' OR '1'='1\" and --var catalog with SQL are values and names, not SQL", async () => {
+    const { s, result } = await checked(`  - { table: inj.falcon_bronze.inj_raw, name: ids, check: not_null, column: id, on_fail: quarantine }\n`, ['--batch', "b' OR '1'='1"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(resultsOf(result)).toEqual([['ids', 0, 0]]);
+    const injected = await runCli(['quality', 'run', '--checks', writeFile(join(s.dir, 'var.yml'), 'checks:\n  - table: ${catalog}.falcon_bronze.inj_raw\n    check: not_null\n    column: id\n'), '--var', 'catalog=inj; DROP TABLE inj.falcon_bronze.canary', '--warehouse', s.warehouse]);
+    expect(injected.code).toBe(1);
+    expect(plainLines(injected.stderr).join('\n')).toMatch(/var\.yml:2: table: "inj; DROP TABLE inj\.falcon_bronze\.canary\.falcon_bronze\.inj_raw" is not a three-part name/);
+    await expectCanaryAlive(s.warehouse);
+  });
 });

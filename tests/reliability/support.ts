@@ -67,6 +67,8 @@ export interface StartedProcess {
   readonly result: Promise<ProcResult>;
   /** Resolves once the child's stderr matches (rejects if it ends first). */
   waitForStderr(pattern: RegExp): Promise<void>;
+  /** SIGKILL now (a no-op once it has ended); the result's killedByParent says whether it was still running. */
+  kill(): void;
 }
 
 export function startNode(args: readonly string[], options: SpawnOptions = {}): StartedProcess {
@@ -81,14 +83,11 @@ export function startNode(args: readonly string[], options: SpawnOptions = {}): 
     for (const w of watchers.filter((x) => x.pattern.test(stderr))) w.resolve();
   });
   const timers: NodeJS.Timeout[] = [];
-  if (options.killAfterMs !== undefined) {
-    timers.push(
-      setTimeout(() => {
-        killedByParent = child.exitCode === null && child.signalCode === null;
-        child.kill('SIGKILL');
-      }, options.killAfterMs),
-    );
-  }
+  const kill = () => {
+    killedByParent = child.exitCode === null && child.signalCode === null;
+    child.kill('SIGKILL');
+  };
+  if (options.killAfterMs !== undefined) timers.push(setTimeout(kill, options.killAfterMs));
   timers.push(setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000));
   const result = new Promise<ProcResult>((resolve, reject) => {
     child.on('error', reject);
@@ -99,6 +98,7 @@ export function startNode(args: readonly string[], options: SpawnOptions = {}): 
   });
   return {
     result,
+    kill,
     waitForStderr: (pattern) =>
       new Promise<void>((resolve, reject) => {
         if (pattern.test(stderr)) return resolve();
@@ -134,6 +134,15 @@ export interface ChildRunOptions {
 
 export const runChild = (options: ChildRunOptions, spawnOptions: SpawnOptions = {}): Promise<ProcResult> =>
   spawnNode([CHILD_RUN, JSON.stringify(options)], spawnOptions);
+
+export const startChild = (options: ChildRunOptions, spawnOptions: SpawnOptions = {}): StartedProcess => startNode([CHILD_RUN, JSON.stringify(options)], spawnOptions);
+
+/**
+ * What child-run.mjs reported, in order: `started`, then per table `listed <table>`, `loaded
+ * <table>`, `tracked <table>`, then `done <status>`. Each line is written synchronously to a pipe
+ * before the run goes on, so after a SIGKILL the last one says where the run was.
+ */
+export const progressOf = (stderr: string): string[] => [...stderr.matchAll(/^progress: (.+)$/gm)].map((m) => m[1] as string);
 
 /** The one JSON document a `--json` run or child-run.mjs prints on stdout. */
 export function summaryOf(result: ProcResult): { status: string; files: { path: string; status: string; rows: number; reason: string | null }[]; reconciled: number; statements: number; error?: { code: string; message: string } } {

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ConfigError,
   createEngine,
@@ -14,20 +14,19 @@ import {
 } from '@org/hub-core';
 import {
   applyDdl,
-  exitCodeFor,
+  exitCodeForError,
   LoadTracker,
   parseSourceRoots,
   planBronze,
   readConfig,
-  runBronze,
   type ProgressEvent,
   type RunSummary,
 } from '@org/hub-bronze';
+import { addQualityCommand, bronzeRunner } from './commands/quality.js';
 import { checkSpoke } from './spoke/check-spoke.js';
 import { createSpoke } from './spoke/create-spoke.js';
-import { formatSummary } from './summary.js';
 
-/** Exit codes (DESIGN §6). */
+/** Exit codes (README, docs/bronze.md). */
 export const EXIT = { ok: 0, cannotProceed: 1, partial: 2, leaseHeld: 3 } as const;
 
 interface CommonFlags {
@@ -50,7 +49,7 @@ interface BronzeFlags extends CommonFlags {
   asOf?: string;
   force?: boolean;
   jobParams?: string;
-  leaseWait?: string;
+  leaseWait?: number;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -58,9 +57,15 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success, or nothing to load
-  1  the run could not proceed (bad config, bad parameters, engine unreachable); nothing was written
+  1  the run could not proceed. A bad config, bad parameters, an unknown category, an unmapped
+     path or an unreachable engine is found before anything is written. A later failure (a
+     --file-name matching several files of a table, an engine error outside a load) keeps what
+     was done before it: the metadata tables, the merged file_config, and every table already
+     loaded and tracked; the next run carries on from there
   2  partial: some file FAILED or was QUARANTINED (the others loaded)
-  3  another run holds the lease on a destination table, or the embedded warehouse (retry later, or --lease-wait)
+  3  another run holds the lease on a destination table (--lease-wait <seconds> waits for it;
+     tables loaded before it stay loaded), or, on the embedded engine, the warehouse file
+     (waited for up to DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS, default 30000; nothing written)
 
 With --json, stdout holds exactly one JSON document; logs go to stderr.`;
 
@@ -86,7 +91,14 @@ function addBronzeOptions(command: Command): Command {
     .option('--as-of <yyyy-MM-dd>', 'the day the default 7-day window ends (default: today, UTC)')
     .option('--force', 'reload files already loaded, replacing their earlier rows')
     .option('--job-params <json>', 'Databricks-style job parameters as JSON, e.g. {"category":"transactions","begin_date":""}')
-    .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)');
+    .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds);
+}
+
+/** A number of seconds, 0 or more: anything else would make a deadline that never comes. */
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. 300)');
+  return parsed;
 }
 
 function parseVars(values: readonly string[]): Record<string, string> {
@@ -119,8 +131,9 @@ async function withEngine<T>(ctx: Context, fn: (engine: Engine) => Promise<T>): 
   }
 }
 
-function bronzeParams(flags: BronzeFlags): JobParameters {
+function bronzeParams(flags: BronzeFlags, logger: Logger): JobParameters {
   return readJobParameters({
+    logger,
     flags: {
       category: flags.category,
       subcategory: flags.subcategory,
@@ -172,7 +185,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addHelpText('after', EXIT_CODES_HELP),
   ).action(async (flags: BronzeFlags) => {
     const ctx = context(flags);
-    const params = bronzeParams(flags);
+    const params = bronzeParams(flags, ctx.logger);
     await withEngine(ctx, async (engine) => {
       const { summary, plan } = await planBronze(params, bronzeOptions(ctx, flags, engine));
       const text = [
@@ -189,15 +202,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     bronze
       .command('run')
       .description('load the files selected by the job parameters into their bronze tables')
+      .option('--checks <yml>', "then run this checks file on the run's batch (results in the summary; a failed on_fail: fail check exits 2)")
       .addHelpText('after', EXIT_CODES_HELP),
-  ).action(async (flags: BronzeFlags) => {
+  ).action(async (flags: BronzeFlags & { checks?: string }) => {
     const ctx = context(flags);
-    const params = bronzeParams(flags);
+    const params = bronzeParams(flags, ctx.logger);
+    const runner = await bronzeRunner(flags.checks, parseVars(flags.var));
     const summary: RunSummary = await withEngine(ctx, (engine) =>
-      runBronze(params, { ...bronzeOptions(ctx, flags, engine), onProgress: progressPrinter(!ctx.json && process.stderr.isTTY === true) }),
+      runner.run(params, { ...bronzeOptions(ctx, flags, engine), onProgress: progressPrinter(!ctx.json && process.stderr.isTTY === true) }),
     );
-    print(ctx, summary, formatSummary(summary));
-    setExit(exitCodeFor(summary));
+    print(ctx, summary, runner.format(summary));
+    setExit(runner.exitCode(summary));
   });
 
   const ddl = program.command('ddl').description('the hub metadata tables');
@@ -225,6 +240,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const text = rows.length === 0 ? 'no loads recorded' : rows.map((r) => `${iso(r['load_timestamp'])}  ${String(r['load_status']).padEnd(11)} ${String(r['row_count'] ?? '').padStart(8)}  ${String(r['dest_table'])}  ${String(r['file_path'])}${r['error_message'] ? `  (${String(r['error_message'])})` : ''}`).join('\n');
       print(ctx, rows, text);
     });
+
+  addQualityCommand(program, setExit);
 
   const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
   spoke
@@ -261,7 +278,7 @@ function bronzeOptions(ctx: Context, flags: BronzeFlags, engine: Engine) {
     metadataCatalog: flags.metadataCatalog,
     sourceRoots: parseSourceRoots(flags.sourceRoot),
     logger: ctx.logger,
-    leaseWaitMs: flags.leaseWait ? Number(flags.leaseWait) * 1000 : undefined,
+    leaseWaitMs: flags.leaseWait === undefined ? undefined : flags.leaseWait * 1000,
   };
 }
 
@@ -275,7 +292,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
-  program.exitOverride();
+  // On every command: a subcommand's usage error must come back here, not end the process.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;
@@ -287,8 +309,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(error: unknown, json: boolean): number {
   const commanderCode = (error as { code?: string }).code;
   if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') return EXIT.ok;
-  if (commanderCode?.startsWith('commander.')) return EXIT.cannotProceed;
-  const code = isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? EXIT.leaseHeld : EXIT.cannotProceed;
+  if (commanderCode?.startsWith('commander.')) {
+    // Commander has printed the error and the usage; --json still gets its one document.
+    if (json) process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: 'PARAMETERS_INVALID', message: (error as Error).message } }, null, 2)}\n`);
+    return EXIT.cannotProceed;
+  }
+  const code = exitCodeForError(error);
   const message = error instanceof ConfigError ? error.issues.map(formatIssue).join('\n') : error instanceof Error ? error.message : String(error);
   if (json) {
     process.stdout.write(`${JSON.stringify({ status: 'FAILED', error: { code: isHubError(error) ? error.code : 'INTERNAL', message } }, null, 2)}\n`);

@@ -1,6 +1,8 @@
 export * from '@org/hub-core';
 export * from '@org/hub-bronze';
 export * from '@org/hub-quality';
+export { readChecksFile, parseChecksFile, runChecks, runBronzeWithChecks, exitCodeWithChecks, formatQualityReport, qualityExitCode, profileTable, suggestChecksFile, sendAlerts } from '@org/hub-quality';
+export type { ChecksFile, QualityCheck, QualityReport, CheckResult, CheckedRunSummary, RunChecksOptions, AlertOptions } from '@org/hub-quality';
 export { main as runCli, EXIT } from './cli.js';
 export { formatSummary } from './summary.js';
 export { bundleTargets, bundleVariables } from './bundle.js';

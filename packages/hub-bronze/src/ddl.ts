@@ -6,7 +6,9 @@ import { HubError, sql, type Engine } from '@org/hub-core';
 export const METADATA_SCHEMA = 'bronze_metadata';
 const CREATE_RACE = /already exists|DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|DELTA_CONCURRENT|Concurrent/i;
 
-export const DDL_FILES = ['file_config.sql', 'load_tracker.sql', 'load_lease.sql'] as const;
+// quality_results is here, not in a step of hub-quality's own: `ddl apply` then makes every table a spoke writes, including
+// the one its bundle's SQL quality task inserts into without Node.
+export const DDL_FILES = ['file_config.sql', 'load_tracker.sql', 'load_lease.sql', 'quality_results.sql'] as const;
 
 /** The ddl/ folder: shipped beside the published package, or at the workspace root. */
 export function ddlDirectory(): string {
@@ -31,11 +33,13 @@ export function renderCatalogReferences(text: string, catalog: string, engine: E
     .replace(/\{catalog\}\.([A-Za-z_][A-Za-z0-9_]*)/g, (_m, schema: string) => engine.dialect.schemaName(catalog, schema));
 }
 
-/** The statements that create the metadata schema and tables, as the engine will run them. */
-export function ddlStatements(engine: Engine, catalog: string): string[] {
+export type DdlFile = (typeof DDL_FILES)[number];
+
+/** The statements that create the metadata schema and tables (or only `files`), as the engine will run them. */
+export function ddlStatements(engine: Engine, catalog: string, files: readonly DdlFile[] = DDL_FILES): string[] {
   const folder = join(ddlDirectory(), engine.name === 'duckdb' ? 'duckdb' : 'delta');
   const statements = [`CREATE SCHEMA IF NOT EXISTS ${engine.dialect.schemaName(catalog, METADATA_SCHEMA)}`];
-  for (const file of DDL_FILES) {
+  for (const file of files) {
     const text = readFileSync(join(folder, file), 'utf8')
       .split('\n')
       .filter((line) => !line.trimStart().startsWith('--'))
@@ -47,10 +51,10 @@ export function ddlStatements(engine: Engine, catalog: string): string[] {
   return statements;
 }
 
-/** Creates `{catalog}.bronze_metadata` and its tables; safe to run any number of times. */
-export async function applyDdl(engine: Engine, catalog: string): Promise<string[]> {
+/** Creates `{catalog}.bronze_metadata` and its tables (or only `files`); safe to run any number of times. */
+export async function applyDdl(engine: Engine, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
   await engine.prepareCatalogs([catalog]);
-  const statements = ddlStatements(engine, catalog);
+  const statements = ddlStatements(engine, catalog, files);
   for (const statement of statements) {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -66,6 +70,6 @@ export async function applyDdl(engine: Engine, catalog: string): Promise<string[
   return statements;
 }
 
-export function metadataTable(engine: Engine, catalog: string, table: 'file_config' | 'load_tracker' | 'load_lease') {
+export function metadataTable(engine: Engine, catalog: string, table: 'file_config' | 'load_tracker' | 'load_lease' | 'quality_results') {
   return sql.raw(engine.dialect.tableName(catalog, METADATA_SCHEMA, table));
 }

@@ -1,8 +1,11 @@
-export { runBronze, planBronze, exitCodeFor } from './run-bronze.js';
+export { runBronze, planBronze, exitCodeFor, exitCodeForError } from './run-bronze.js';
 export type { BronzePlan } from './run-bronze.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';
-export { applyDdl, ddlStatements, METADATA_SCHEMA } from './ddl.js';
+export { applyDdl, ddlStatements, metadataTable, METADATA_SCHEMA } from './ddl.js';
+export type { DdlFile } from './ddl.js';
+export { substituteVariables } from './config/variables.js';
+export type { Substitution } from './config/variables.js';
 export { LoadTracker } from './load-tracker.js';
 export { loadWindow } from './window.js';
 export type { LoadWindow } from './window.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
+import { HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
 import { applyDdl, METADATA_SCHEMA, metadataTable } from './ddl.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
@@ -24,7 +24,7 @@ interface TableWork {
 }
 
 /**
- * The bronze run (DESIGN §4): validate, upsert config, select, resolve, load, track, summarise.
+ * The bronze run (docs/bronze.md): validate, upsert config, select, resolve, load, track, summarise.
  * Parameters and config are checked before anything is written.
  */
 export async function runBronze(params: JobParameters, options: RunBronzeOptions): Promise<RunSummary> {
@@ -217,7 +217,7 @@ function runStatus(files: readonly FileResult[], dryRun: boolean): RunStatus {
   return 'PARTIAL';
 }
 
-/** CLI exit codes (DESIGN §6): 0 success or nothing to load, 2 partial, 1 could not proceed. */
+/** CLI exit codes of a finished run: 0 success or nothing to load, 2 partial, 1 failed. */
 export function exitCodeFor(summary: Pick<RunSummary, 'status'>): 0 | 1 | 2 {
   switch (summary.status) {
     case 'SUCCESS':
@@ -228,4 +228,9 @@ export function exitCodeFor(summary: Pick<RunSummary, 'status'>): 0 | 1 | 2 {
     case 'FAILED':
       return 1;
   }
+}
+
+/** The exit code of a run that threw: 3 when another run holds a table's lease or the embedded warehouse, else 1. */
+export function exitCodeForError(error: unknown): 1 | 3 {
+  return isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? 3 : 1;
 }

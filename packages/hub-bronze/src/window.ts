@@ -23,7 +23,7 @@ export function parseDay(value: string, parameter: string): Date {
 }
 
 /**
- * DESIGN §4.4: none given, the 7 days ending on the as-of date; only begin, begin..as-of;
+ * The window (docs/bronze.md, Which files): none given, the 7 days ending on the as-of date; only begin, begin..as-of;
  * only end, end-6..end; both, begin..end.
  */
 export function loadWindow(params: { beginDate?: string | undefined; endDate?: string | undefined; asOf?: string | undefined }): LoadWindow {

@@ -11,7 +11,7 @@ export type { SqlValue, CompiledStatement } from './engines/sql.js';
 export { Dialect } from './engines/dialect.js';
 export type { EngineName, DialectTypes, JsonColumn, JsonType } from './engines/dialect.js';
 export { Engine, defaultRetryPolicy } from './engines/engine.js';
-export type { Driver, Row, RetryPolicy, QueryOptions, EngineOptions } from './engines/engine.js';
+export type { Driver, ExecuteOptions, Row, RetryPolicy, QueryOptions, EngineOptions } from './engines/engine.js';
 export { defaultCapabilities } from './engines/capabilities.js';
 export type { Capabilities } from './engines/capabilities.js';
 export { createEngine, engineFactories } from './engines/index.js';

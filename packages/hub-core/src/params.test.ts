@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParameterError } from './errors.js';
+import { createLogger } from './logger.js';
 import { readJobParameters } from './params.js';
 
 function rejection(fn: () => unknown): ParameterError {
@@ -94,5 +95,25 @@ describe('readJobParameters', () => {
     expect(error.code).toBe('PARAMETERS_INVALID');
     expect(error.parameter).toBe('force');
     expect(error.message).toBe('parameter force: expected true or false, got "maybe"');
+  });
+
+  it('logs at info which parameters came from the environment, and nothing when none did', () => {
+    const records: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) } });
+    readJobParameters({
+      logger,
+      flags: { category: 'from-flag' },
+      env: { DELTALAKE_HUB_CATEGORY: 'overridden', DELTALAKE_HUB_FORCE: 'true', DELTALAKE_HUB_JOB_PARAMETERS: '{"begin_date": "2024-01-01", "category": "x"}' },
+    });
+    expect(records).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: 'job parameters from the environment: DELTALAKE_HUB_JOB_PARAMETERS.begin_date=2024-01-01, DELTALAKE_HUB_FORCE=true',
+        fromEnvironment: { 'DELTALAKE_HUB_JOB_PARAMETERS.begin_date': '2024-01-01', DELTALAKE_HUB_FORCE: 'true' },
+      }),
+    ]);
+    records.length = 0;
+    readJobParameters({ logger, flags: { category: 'c' }, env: { DELTALAKE_HUB_CATEGORY: 'ignored', DELTALAKE_HUB_JOB_PARAMETERS: '{"end_date": "2024-01-02"}' }, jobParameters: '{}' });
+    expect(records).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ParameterError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /** The seed's job parameters (WidgetManager), plus the hub's own `force` and `asOf`. */
 export interface JobParameters {
@@ -45,6 +46,8 @@ export interface ParameterSources {
   /** A Databricks-style job parameter object, or its JSON text (`{"category": "falcon", "file_name": ""}`). */
   readonly jobParameters?: string | Record<string, unknown> | undefined;
   readonly defaults?: Partial<JobParameters> | undefined;
+  /** Told at info which parameters came from the environment, so a stray DELTALAKE_HUB_FORCE=true is visible. */
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -53,15 +56,32 @@ export interface ParameterSources {
  */
 export function readJobParameters(sources: ParameterSources): JobParameters {
   const env = sources.env ?? process.env;
-  const job = parseJobJson(sources.jobParameters ?? env['DELTALAKE_HUB_JOB_PARAMETERS']);
+  const jobFromEnv = sources.jobParameters === undefined ? env[JOB_PARAMETERS_ENV] : undefined;
+  const job = parseJobJson(sources.jobParameters ?? jobFromEnv);
   const out: Record<string, unknown> = {};
+  const fromEnvironment: Record<string, string> = {};
   for (const key of Object.keys(JOB_PARAMETER_NAMES) as ParamKey[]) {
     const candidates = [sources.flags?.[key], env[JOB_PARAMETER_ENV[key]], job[JOB_PARAMETER_NAMES[key]], sources.defaults?.[key]];
-    const value = candidates.find((c) => c !== undefined && c !== null && c !== '');
-    if (value === undefined) continue;
+    const at = candidates.findIndex(given);
+    if (at < 0) continue;
+    const value = candidates[at];
     out[key] = key === 'force' ? toBoolean(value, key) : toText(value, key);
+    if (at === 1) fromEnvironment[JOB_PARAMETER_ENV[key]] = String(value);
+    else if (at === 2 && given(jobFromEnv)) fromEnvironment[`${JOB_PARAMETERS_ENV}.${JOB_PARAMETER_NAMES[key]}`] = String(value);
+  }
+  const names = Object.keys(fromEnvironment);
+  if (names.length > 0) {
+    sources.logger?.info({ fromEnvironment }, `job parameters from the environment: ${names.map((n) => `${n}=${fromEnvironment[n]}`).join(', ')}`);
   }
   return out as JobParameters;
+}
+
+/** The variable holding Databricks-style job parameters as JSON, read when no --job-params is given. */
+export const JOB_PARAMETERS_ENV = 'DELTALAKE_HUB_JOB_PARAMETERS';
+
+/** An empty string means "not given" everywhere, as in the seed's job definition. */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
 }
 
 function parseJobJson(input: string | Record<string, unknown> | undefined): Record<string, unknown> {

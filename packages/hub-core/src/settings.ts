@@ -13,6 +13,10 @@ const SettingsSchema = z.object({
   sparkHost: z.string().default('127.0.0.1'),
   /** When absent, the port `pnpm spark:start` recorded, else 10000. */
   sparkPort: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The Databricks session's STATEMENT_TIMEOUT (default 3600; 0 keeps the warehouse's, at most 2 days). */
+  databricksStatementTimeoutSeconds: z.coerce.number().int().min(0, 'seconds, 0 to 172800').max(172_800, 'seconds, 0 to 172800').optional(),
+  /** The hub's own deadline per Databricks statement, queueing included; default: the timeout plus 10 minutes. */
+  databricksStatementDeadlineSeconds: z.coerce.number().nonnegative('seconds, 0 or more').optional(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -27,6 +31,8 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
   logLevel: 'DELTALAKE_HUB_LOG_LEVEL',
   sparkHost: 'DELTALAKE_HUB_SPARK_HOST',
   sparkPort: 'DELTALAKE_HUB_SPARK_PORT',
+  databricksStatementTimeoutSeconds: 'DELTALAKE_HUB_DATABRICKS_STATEMENT_TIMEOUT_SECONDS',
+  databricksStatementDeadlineSeconds: 'DELTALAKE_HUB_DATABRICKS_STATEMENT_DEADLINE_SECONDS',
 };
 
 /** Flags win over environment; empty strings count as not given. */

@@ -2,20 +2,25 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   applyDdl,
+  bundleVariables,
   createEngine,
   createLogger,
-  exitCodeFor,
+  exitCodeWithChecks,
+  formatQualityReport,
   formatSummary,
   isHubError,
   loadSettings,
+  readChecksFile,
+  runChecks,
   sql,
   type Engine,
 } from '@org/deltalake-hub';
-import { runFalconBronze } from './bronze/falcon-bronze-runner.js';
+import { CHECKS_PATH, runFalconBronze } from './bronze/falcon-bronze-runner.js';
 import { countRows, RAW_PREFIX, runTransforms } from './medallion.js';
 import { generateSampleData } from './sample-data.js';
 
 const SAMPLE_ROOT = fileURLToPath(new URL('../sample-data/', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../databricks.yml', import.meta.url));
 const CATALOG = 'dev_catalog';
 
 async function main(): Promise<number> {
@@ -55,10 +60,22 @@ async function main(): Promise<number> {
       say('');
       say(formatSummary(summary));
       if (summary.status === 'NOTHING_TO_LOAD') say('  every file in the window was already loaded: nothing new');
+      say('');
+      say('checks on the load (configs/quality/falcon_checks.yml, bronze tables, this batch):');
+      say(formatQualityReport(summary.quality));
     }
     await runTransforms(engine, CATALOG);
-    if (!json) await printFigures(engine, say);
-    return exitCodeFor(summary);
+    // The silver checks, as the bundle's silver job runs them after silver.
+    const checks = await readChecksFile(CHECKS_PATH, { variables: bundleVariables(BUNDLE, 'dev'), displayName: 'configs/quality/falcon_checks.yml' });
+    const silver = checks.checks.filter((c) => c.table.schema === 'falcon_silver').map((c) => c.table.name);
+    const silverReport = await runChecks(engine, checks, { tables: { names: silver, reason: 'a bronze table: checked after each load' }, logger, alerts: false });
+    if (!json) {
+      say('');
+      say('checks after silver:');
+      say(formatQualityReport({ ...silverReport, skipped: [] }));
+      await printFigures(engine, say);
+    }
+    return Math.max(exitCodeWithChecks(summary), silverReport.results.some((r) => !r.passed && r.onFail === 'fail' && r.criticality === 'error') ? 2 : 0);
   } finally {
     await engine.close();
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, runSqlFiles, type Engine } from '@org/deltalake-hub';
+import { createDuckDbEngine, runSqlFiles, type CheckedRunSummary, type Engine } from '@org/deltalake-hub';
 import { runFalconBronze } from '../src/bronze/falcon-bronze-runner.js';
 import { RAW_PREFIX } from '../src/medallion.js';
 import { generateSampleData, pageviewRows, sampleRowCounts, windowDates } from '../src/sample-data.js';
@@ -25,6 +25,7 @@ const sqlFiles = (layer: string) =>
 let dir: string;
 let engine: Engine;
 let files: string[];
+let summary: CheckedRunSummary;
 
 /** A minimal RFC 4180 reader, so the expected figures do not come from the engine under test. */
 function parseCsv(text: string): Record<string, string>[] {
@@ -96,7 +97,7 @@ beforeAll(async () => {
   ({ files } = await generateSampleData({ root: join(dir, 'raw'), asOf: AS_OF, days: DAYS, rowsPerFile: ROWS, seed: SEED }));
   engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse') });
   // The whole medallion flow: the spoke's own runner loads bronze, then the SQL layers run.
-  const summary = await runFalconBronze({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') } });
+  summary = await runFalconBronze({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') }, env: {} });
   expect(summary.status).toBe('SUCCESS');
   expect(summary.files).toHaveLength(DAYS * 4);
   await runSqlFiles(engine, [...sqlFiles('silver'), ...sqlFiles('gold'), ...sqlFiles('downstream')], { catalog: CATALOG });
@@ -214,5 +215,23 @@ describe('the falcon medallion flow on DuckDB: runner, silver, gold, downstream'
     const results = await runSqlFiles(engine, [...sqlFiles('silver'), ...sqlFiles('gold'), ...sqlFiles('downstream')], { catalog: CATALOG });
     expect(results.map((r) => r.statements)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(await engine.query(`SELECT COUNT(*) AS n FROM ${CATALOG}.falcon_downstream.customer_daily_export`)).toEqual(before);
+  });
+
+  it("the runner ran the spoke's bronze checks on its load's rows, with failures as the files hold them", () => {
+    const rows = (feed: string) => csv().filter((f) => f.includes(`/txn/${feed}/`)).flatMap((f) => parseCsv(readFileSync(f, 'utf8')));
+    const credit = rows('credit');
+    const notAmount = (v: string) => v !== '' && !(/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) <= 100000);
+    const results = Object.fromEntries(summary.quality.results.map((r) => [r.name, [r.passed, r.rowsEvaluated, r.rowsFailed]]));
+    expect(summary.quality.batchId).toBe(summary.runId);
+    expect(results['credit_amount_is_a_positive_number']).toEqual([false, credit.length, credit.filter((r) => notAmount(r['amount'] ?? '')).length]);
+    expect(results['credit_currency_known']).toEqual([false, credit.length, credit.filter((r) => !['USD', 'EUR'].includes(r['currency'] ?? '')).length]);
+    expect(results['credit_transaction_id_present']).toEqual([true, credit.length, 0]);
+    expect(results['click_event_id_unique']).toEqual([true, DAYS * sampleRowCounts(ROWS).clickstream, 0]);
+    // Warnings only: the load's exit code stands; silver is checked after silver, not after bronze.
+    expect(summary.quality.status).toBe('WARNED');
+    expect(summary.quality.skipped.map((s) => s.table)).toEqual([`${CATALOG}.falcon_silver.transactions`, `${CATALOG}.falcon_silver.web_events`]);
+    expect(summary.quality.quarantined).toEqual([]);
+    // No alert URL is set here: each alert is reported as not sent, and nothing failed because of it.
+    expect(summary.quality.alerts).toEqual([{ type: 'webhook', event: 'check_failed', urlEnv: 'FALCON_QUALITY_WEBHOOK', delivered: false, attempts: 0, error: 'environment variable FALCON_QUALITY_WEBHOOK is not set' }]);
   });
 });

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ConfigIssue } from '@org/hub-core';
 import { readConfig as hubReadConfig } from '@org/hub-bronze';
+import { readChecksFile } from '@org/hub-quality';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 
 export type ReadConfigFunction = (path: string, options: { variables: Record<string, string>; displayName?: string }) => Promise<unknown>;
@@ -37,8 +38,8 @@ interface ParsedYaml {
 }
 
 /**
- * `deltalake-hub spoke check`: what CI should refuse before a bundle deploy. The config CSV is
- * valid for every bundle target, the runner reads the bronze job's parameters, the resources
+ * `deltalake-hub spoke check`: what CI should refuse before a bundle deploy. The config CSV (and the
+ * checks file, when there is one) is valid for every bundle target, the runner reads the bronze job's parameters, the resources
  * parse and name their jobs and files correctly, and no YAML holds a secret.
  */
 export async function checkSpoke(dir = '.', options: CheckSpokeOptions = {}): Promise<CheckSpokeResult> {
@@ -50,6 +51,7 @@ export async function checkSpoke(dir = '.', options: CheckSpokeOptions = {}): Pr
   const targets = bundle ? bundleTargets(bundle, report) : new Map<string, Record<string, string>>();
 
   const lobs = await checkConfigs(root, targets, options.readConfig ?? (hubReadConfig as ReadConfigFunction), report);
+  await checkQualityFiles(root, targets, report);
 
   const resourceFiles = bundle ? await includedFiles(root, bundle) : [];
   const resources: ParsedYaml[] = [];
@@ -140,24 +142,39 @@ async function checkConfigs(root: string, targets: Map<string, Record<string, st
   for (const name of files) {
     const file = `configs/bronze/${name}`;
     for (const lob of lobColumn(await readFile(join(dir, name), 'utf8'))) lobs.add(lob);
-    const seen = new Set<string>();
-    for (const [target, variables] of targets) {
-      try {
-        await read(join(dir, name), { variables, displayName: file });
-      } catch (error) {
-        const issues = isConfigIssues(error) ? error.issues : [{ file, line: 0, message: error instanceof Error ? error.message : String(error) }];
-        for (const issue of issues) {
-          const where = isAbsolute(issue.file) ? relative(root, issue.file) : issue.file;
-          const text = `${where}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
-          // One line per problem; the target is named so a per-target variable is easy to find.
-          if (seen.has(text)) continue;
-          seen.add(text);
-          report(where, issue.line, `${issue.column ? `${issue.column}: ` : ''}${issue.message} (target ${target})`);
-        }
+    await readPerTarget(root, file, targets, (variables) => read(join(dir, name), { variables, displayName: file }), report);
+  }
+  return lobs;
+}
+
+/** Reads one file with each target's variables; every problem is reported once, naming the first target it appears for. */
+async function readPerTarget(root: string, file: string, targets: Map<string, Record<string, string>>, read: (variables: Record<string, string>) => Promise<unknown>, report: Report): Promise<void> {
+  const seen = new Set<string>();
+  for (const [target, variables] of targets) {
+    try {
+      await read(variables);
+    } catch (error) {
+      const issues = isConfigIssues(error) ? error.issues : [{ file, line: 0, message: error instanceof Error ? error.message : String(error) }];
+      for (const issue of issues) {
+        const where = isAbsolute(issue.file) ? relative(root, issue.file) : issue.file;
+        const text = `${where}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
+        // One line per problem; the target is named so a per-target variable is easy to find.
+        if (seen.has(text)) continue;
+        seen.add(text);
+        report(where, issue.line, `${issue.column ? `${issue.column}: ` : ''}${issue.message} (target ${target})`);
       }
     }
   }
-  return lobs;
+}
+
+/** Every checks file (configs/quality/*.yml), if the spoke has any, read once per target as its runner reads it. */
+async function checkQualityFiles(root: string, targets: Map<string, Record<string, string>>, report: Report): Promise<void> {
+  const dir = join(root, 'configs', 'quality');
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  for (const name of files) {
+    const file = `configs/quality/${name}`;
+    await readPerTarget(root, file, targets, (variables) => readChecksFile(join(dir, name), { variables, displayName: file }), report);
+  }
 }
 
 /** A ConfigError, recognised by shape so that an injected reader's errors count too. */

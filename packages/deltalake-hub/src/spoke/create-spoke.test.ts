@@ -24,6 +24,7 @@ describe('createSpoke', () => {
       'src/bronze/eagle-bronze-runner.ts',
       'src/gold/daily_summary.sql',
       'src/silver/transactions.sql',
+      'tests/bronze-run.test.ts',
       'tests/config.test.ts',
       'tests/spoke-check.test.ts',
       'tsconfig.json',

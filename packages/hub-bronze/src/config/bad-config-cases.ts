@@ -23,7 +23,7 @@ export const CONFIG_CASE_FILE = 'config.csv';
 export const HEADER =
   'lob,category,subcategory,file_pattern,source_path,file_format,delimiter,has_header,dest_catalog,dest_schema,dest_table,is_active';
 
-/** The seed's Falcon config (hub-and-spoke reference §4), byte for byte. */
+/** The Falcon config of the framework this project ports (the seed), byte for byte. */
 export const SEED_CONFIG_CSV = `${HEADER}
 falcon,transactions,credit,transactions_*.csv,abfss://raw@storage.dfs.core.windows.net/falcon/txn/credit/,delimited,",",true,\${catalog},falcon_bronze,credit_transactions_raw,true
 falcon,transactions,debit,debit_*.csv,abfss://raw@storage.dfs.core.windows.net/falcon/txn/debit/,delimited,",",true,\${catalog},falcon_bronze,debit_transactions_raw,true

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * `${var}`-substituted and known to be non-empty; its first issue's message is what the user reads.
  */
 
-/** The seed's columns (hub-and-spoke reference §4), in the seed's order; a config may order them freely. */
+/** The twelve columns of the ported framework's config (the seed), in its order; a config may order them freely. */
 export const CONFIG_COLUMNS = [
   'lob',
   'category',

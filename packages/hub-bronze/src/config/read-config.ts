@@ -21,7 +21,7 @@ import { substituteVariables } from './variables.js';
 export { findPlaceholders } from './variables.js';
 
 /**
- * Reads and validates a spoke's config CSV (DESIGN §4.1). Every problem is collected and thrown
+ * Reads and validates a spoke's config CSV (docs/config.md). Every problem is collected and thrown
  * at once as a ConfigError whose issues read `file:line: column: message`, in line order.
  *
  * Choices beyond the design, one place to read them:

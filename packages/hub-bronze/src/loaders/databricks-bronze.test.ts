@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRecordingEngine, DatabricksDialect, DATABRICKS_WAREHOUSE_RULES, maskLiterals, SPARK_RULES, SparkDialect, sql, type CompiledStatement } from '@org/hub-core';
 import {
@@ -15,6 +17,9 @@ import {
 import { LoadTracker } from '../load-tracker.js';
 import { planBronze, runBronze } from '../run-bronze.js';
 import type { FileResult } from '../types.js';
+
+/** The metadata tables a run creates: one file each in ddl/delta/. */
+const DELTA_DDL_FILES = readdirSync(join(import.meta.dirname, '..', '..', '..', '..', 'ddl', 'delta')).filter((f) => f.endsWith('.sql'));
 
 const by = (statements: readonly CompiledStatement[], prefix: string | RegExp) =>
   statements.filter((s) => (typeof prefix === 'string' ? s.sql.startsWith(prefix) : prefix.test(s.sql)));
@@ -51,9 +56,8 @@ describe('the Databricks rendering of a bronze run, held to a SQL warehouse\'s r
     ]);
     expect(statements.map((s) => s.sql.split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'CREATE SCHEMA IF',
-      'CREATE TABLE IF',
-      'CREATE TABLE IF',
-      'CREATE TABLE IF',
+      // One CREATE TABLE per metadata table in ddl/delta/.
+      ...DELTA_DDL_FILES.map(() => 'CREATE TABLE IF'),
       'MERGE INTO `dev`.`bronze_metadata`.`file_config`',
       'SELECT lob, category,',
       'MERGE INTO `dev`.`bronze_metadata`.`load_lease`',
@@ -84,7 +88,7 @@ GROUP BY name`);
 FROM (
   SELECT _metadata.file_name AS name, _corrupt_record AS bad, hash(\`id\`, \`amount\`) AS all_columns,
     row_number() OVER (PARTITION BY _metadata.file_name ORDER BY monotonically_increasing_id()) AS record
-  FROM read_files('${glob}', format => 'csv', schema => '\`id\` STRING, \`amount\` STRING, _corrupt_record STRING', header => 'true', sep => ',', quote => '"', escape => '"', inferSchema => 'false', mode => 'PERMISSIVE', columnNameOfCorruptRecord => '_corrupt_record')
+  FROM read_files('${glob}', format => 'csv', schema => '\`id\` STRING, \`amount\` STRING, _corrupt_record STRING', header => 'true', sep => ',', quote => '"', escape => '"', inferSchema => 'false', multiLine => 'true', nullValue => '\u0000', mode => 'PERMISSIVE', columnNameOfCorruptRecord => '_corrupt_record')
 ) AS r
 GROUP BY name`);
     // What the check exists for: Spark's CSV reader with the header's columns, a corrupt-record column, every column read.
@@ -96,7 +100,7 @@ GROUP BY name`);
 FROM (SELECT *, concat('${raw}', _metadata.file_name) AS _source_file, 'run-1' AS _batch_id, TIMESTAMP '${ingested}' AS _ingested_at FROM '${raw}')
 FILEFORMAT = CSV
 FILES = ('transactions_20240304_0.csv', 'transactions_20240305_1.csv', 'transactions_20240306_2.csv')
-FORMAT_OPTIONS ('header' = 'true', 'sep' = ',', 'quote' = '"', 'escape' = '"', 'inferSchema' = 'false', 'mergeSchema' = 'true', 'mode' = 'PERMISSIVE')
+FORMAT_OPTIONS ('header' = 'true', 'sep' = ',', 'quote' = '"', 'escape' = '"', 'inferSchema' = 'false', 'multiLine' = 'true', 'nullValue' = '\u0000', 'mergeSchema' = 'true', 'mode' = 'PERMISSIVE')
 COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     // A COPY INTO file list is literal text; everything else binds its values.
     expect(copy.params).toEqual({});

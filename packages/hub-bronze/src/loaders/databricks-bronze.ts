@@ -155,6 +155,9 @@ function formatOptions(config: ListedFile['config']): { fileFormat: string; opti
       ['quote', '"'],
       ['escape', '"'],
       ['inferSchema', 'false'],
+      // As on Spark: records, not lines; a NUL marks unquoted empty fields, so a quoted empty one stays ''.
+      ['multiLine', 'true'],
+      ['nullValue', '\u0000'],
       ['mergeSchema', 'true'],
       ['mode', 'PERMISSIVE'],
     ],

@@ -1,4 +1,4 @@
-import { EngineError, sql, type Engine, type Sql } from '@org/hub-core';
+import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
   LINEAGE_COLUMNS,
@@ -9,6 +9,7 @@ import {
   type LoadResult,
   type TableRef,
 } from './bronze-adapter.js';
+import { explainDelimited, findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys } from './first-line.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
@@ -154,12 +155,12 @@ async function insertAndScreen(
   const delimited = groups.some((g) => g.files[0]?.config.fileFormat === 'delimited');
   const rejects = !delimited
     ? []
-    : await engine.query(sql`SELECT s.file_path, e.line, e.error_type, e.column_name, e.error_message
+    : await engine.query(sql`SELECT s.file_path, e.line, e.line_byte_position, e.error_type, e.column_name, e.error_message
 FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
 ORDER BY s.file_path, e.line`);
   const byPhysical = new Map(groups.flatMap((g) => g.files.map((f) => [f.physical, f] as const)));
   const rejected = new Set<ListedFile>();
-  for (const [physical, reason] of describeRejects(rejects)) {
+  for (const [physical, reason] of await rejectReasons(rejects, byPhysical)) {
     const file = byPhysical.get(physical);
     // A rejected line that maps to no file would let its file pass with rows missing: fail the load instead.
     if (!file) throw new Error(`lines of ${physical} were rejected, but it is not one of this load's files`);
@@ -336,10 +337,11 @@ function scanOf(group: ScanGroup): Sql {
   const mapping = sourceMapping(first);
   const paths = sql`[${sql.join(group.files.map((f) => sql`${escapeGlob(f.physical)}`))}]`;
   const fileColumn = sql.raw(`'${mapping ? FILE : SOURCE}'`);
+  // RFC 4180 as the engines agree to read it: a quoted empty field is '' (allow_quoted_nulls = false), an unquoted one NULL.
   const scan =
     fileFormat === 'parquet'
       ? sql`read_parquet(${paths}, filename = ${fileColumn})`
-      : sql`read_csv(${paths}, delim = ${delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(hasHeader ? 'true' : 'false')}, all_varchar = true, store_rejects = true, filename = ${fileColumn})`;
+      : sql`read_csv(${paths}, delim = ${delimiter ?? ','}, quote = '"', escape = '"', header = ${sql.raw(hasHeader ? 'true' : 'false')}, all_varchar = true, allow_quoted_nulls = false, store_rejects = true, filename = ${fileColumn})`;
   const headerless = fileFormat === 'delimited' && !hasHeader;
   const data = headerless ? sql.raw(`COLUMNS('^column(\\d+)$') AS '_c\\1'`) : mapping ? sql`* EXCLUDE (${sql.column(FILE)})` : sql`*`;
   const sourceColumn = mapping
@@ -372,6 +374,33 @@ function safeType(type: string): string {
 }
 
 /**
+ * Each rejected file's reason. DuckDB numbers records, not lines, so each line is found from the
+ * record's byte offset; and a quote never closed or mixed line endings, when the file has them,
+ * are the reason (the rejected records are only their consequence), as on Spark.
+ */
+async function rejectReasons(rows: readonly Row[], files: ReadonlyMap<string, ListedFile>): Promise<Map<string, string>> {
+  const located: Row[] = [];
+  const rootCauses = new Map<string, string>();
+  for (const [physical, errors] of groupBy(rows, (r) => String(r['file_path']))) {
+    const file = files.get(physical);
+    if (!file) {
+      located.push(...errors);
+      continue;
+    }
+    // DuckDB's offset is 1-based and may point at the line break before the record; the tracker skips breaks.
+    const offsetOf = (r: Row) => Math.max(0, Number(r['line_byte_position']) - 1);
+    const shown = errors.slice(0, 5);
+    const found = await findLines(physical, file.config.delimiter ?? ',', { bytes: shown.map(offsetOf), openQuote: true, mixedEnding: true });
+    if (found.openQuoteLine !== null) rootCauses.set(physical, openQuoteReason(found.openQuoteLine));
+    else if (found.mixedEnding !== null) rootCauses.set(physical, mixedEndingReason(found.mixedEnding));
+    located.push(...errors.map((r, i) => (i < shown.length ? { ...r, line: found.byteLines.get(offsetOf(r)) ?? r['line'] } : r)));
+  }
+  const reasons = describeRejects(located);
+  for (const [physical, reason] of rootCauses) reasons.set(physical, reason);
+  return reasons;
+}
+
+/**
  * Runs `attempt` until it succeeds. A failure that names one of the files quarantines that file
  * and runs it again without it; one that names none is the table's failure and is thrown.
  */
@@ -382,9 +411,15 @@ async function retryWithout<T>(files: () => readonly ListedFile[], quarantine: Q
     } catch (error) {
       const culprit = fileNamedIn(error, files());
       if (!culprit) throw error;
-      quarantine(culprit, firstLineOf(error));
+      quarantine(culprit, await failureReason(culprit, error));
     }
   }
+}
+
+/** Why a file failed its scan: DuckDB gives up on a quote never closed or mixed line endings without a line, so the hub finds it. */
+async function failureReason(file: ListedFile, error: unknown): Promise<string> {
+  const explained = file.config.fileFormat === 'delimited' ? await explainDelimited(file.physical, file.config.delimiter ?? ',').catch(() => null) : null;
+  return explained ?? firstLineOf(error);
 }
 
 function fileNamedIn(error: unknown, files: readonly ListedFile[]): ListedFile | undefined {

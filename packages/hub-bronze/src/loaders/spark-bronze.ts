@@ -7,14 +7,21 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
-import { firstLineKeys } from './first-line.js';
+import { findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
+import { firstLineKeys, type LineEnding } from './first-line.js';
 import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
 const PROBE = sql.raw('__hub_probe');
 const CORRUPT = '_corrupt_record';
-/** A scanned row's file name: input_file_name() is a URI, so it is decoded ('+' is literal in a path). */
-const FILE_NAME = sql.raw(`url_decode(replace(regexp_extract(input_file_name(), '[^/]+$', 0), '+', '%2B'))`);
+/** A file's name from its URI (input_file_name() is one), decoded ('+' is literal in a path). */
+const nameOf = (uri: Sql) => sql`url_decode(replace(regexp_extract(${uri}, '[^/]+$', 0), '+', '%2B'))`;
+/** A scanned row's file name. */
+const FILE_NAME = nameOf(sql.raw('input_file_name()'));
+/** Spark's CSV reader reads a quoted empty field as NULL when nullValue is '' (its default); a NUL marks unquoted empty fields instead. */
+const NULL_MARK = '\u0000';
+/** The line break Spark is told per group (`lineSep`): then a CRLF inside a quoted field is kept, not turned into LF. */
+const LINE_SEP: Record<LineEnding, string> = { LF: '\n', CRLF: '\r\n', CR: '\r' };
 
 /**
  * OSS Spark + Delta: `binaryFile` lists without reading contents; each config row's files are
@@ -66,27 +73,35 @@ ORDER BY d.file_date, d.name`;
     for (const file of request.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
     // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
     // The hub reads those lines itself, so only where the engine reads the same local files.
-    const firstLines = new Map<ListedFile, string>();
+    const firstLines = new Map<ListedFile, { key: string; ending: LineEnding }>();
     const delimited = engine.capabilities.localFilesOnly ? request.files.filter((f) => f.config.fileFormat === 'delimited' && !outcomes.has(f.path)) : [];
     for (const [file, first] of await firstLineKeys(delimited)) {
       if ('reason' in first) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: first.reason });
-      else firstLines.set(file, first.key);
+      else firstLines.set(file, first);
     }
     for (const group of groups(request.files.filter((f) => !outcomes.has(f.path)), firstLines)) {
       let files = group.files.filter((f) => !outcomes.has(f.path));
       if (files.length === 0) continue;
-      const staged = group.format === 'parquet' ? await stageParquet(engine, files, tableColumns, outcomes) : await stageDelimited(engine, files, outcomes);
+      const staged = group.format === 'parquet' ? await stageParquet(engine, files, tableColumns, outcomes) : await stageDelimited(engine, { ...group, files }, outcomes);
       files = files.filter((f) => !outcomes.has(f.path));
       if (!staged || files.length === 0) continue;
 
-      const checks = await engine.query(checkStatement(group, staged.hasCorruptColumn));
+      const checks = await engine.query(checkStatement(staged, group.ending));
       const byName = new Map(files.map((f) => [f.name, f]));
       const rows = new Map<string, number>();
       for (const check of checks) {
         const file = byName.get(String(check['name']));
         if (!file) continue;
-        if (check['bad_line'] !== null && check['bad_line'] !== undefined) {
-          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `line ${String(check['bad_line'])}: ${String(check['bad_kind'])}: ${String(check['bad_text'] ?? '').slice(0, 200)}` });
+        const bad = check['bad_record'] == null ? null : Number(check['bad_record']);
+        const mixed = check['mixed_record'] == null ? null : Number(check['mixed_record']);
+        if (mixed !== null && (bad === null || mixed < bad)) {
+          // The hub reads the file to name the line and its ending; Spark only shows a stray CR or LF in a value.
+          const found = engine.capabilities.localFilesOnly ? (await findLines(file.physical, file.config.delimiter ?? ',', { mixedEnding: true })).mixedEnding : null;
+          const reason = found ? mixedEndingReason(found) : `${await recordAt(engine, file, mixed)}: mixed line endings: a file must end all its lines the same way`;
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+        } else if (bad !== null) {
+          const text = String(check['bad_text'] ?? '').slice(0, 200).replace(/\r?\n|\r/g, '\\n');
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `${await recordAt(engine, file, bad)}: malformed record (wrong number of columns): ${text}` });
         } else rows.set(file.path, Number(check['row_count'] ?? 0));
       }
 
@@ -140,16 +155,26 @@ interface Group {
   readonly logicalDirectory: string;
   readonly format: 'delimited' | 'parquet';
   readonly config: ListedFile['config'];
+  /** How the files' lines end, when the hub has read their first lines. */
+  readonly ending: LineEnding | null;
   readonly files: readonly ListedFile[];
 }
 
 /** One temporary view reads one directory's files with one set of options and one first line. */
-function groups(files: readonly ListedFile[], firstLines: ReadonlyMap<ListedFile, string> = new Map()): Group[] {
+function groups(files: readonly ListedFile[], firstLines: ReadonlyMap<ListedFile, { key: string; ending: LineEnding }> = new Map()): Group[] {
   const out = new Map<string, Group & { files: ListedFile[] }>();
   for (const file of files) {
     const directory = file.physical.slice(0, file.physical.lastIndexOf('/') + 1);
-    const key = `${directory}\u0000${file.config.lob}\u0000${file.config.category}\u0000${file.config.subcategory}\u0000${firstLines.get(file) ?? ''}`;
-    const group = out.get(key) ?? { directory, logicalDirectory: file.path.slice(0, file.path.lastIndexOf('/') + 1), format: file.config.fileFormat, config: file.config, files: [] };
+    const first = firstLines.get(file);
+    const key = `${directory}\u0000${file.config.lob}\u0000${file.config.category}\u0000${file.config.subcategory}\u0000${first?.key ?? ''}`;
+    const group = out.get(key) ?? {
+      directory,
+      logicalDirectory: file.path.slice(0, file.path.lastIndexOf('/') + 1),
+      format: file.config.fileFormat,
+      config: file.config,
+      ending: first?.ending ?? null,
+      files: [],
+    };
     group.files.push(file);
     out.set(key, group);
   }
@@ -168,22 +193,30 @@ function escapeHadoopGlob(path: string): string {
   return path.replace(/[\\{}[\]*?]/g, (c) => `\\${c}`);
 }
 
-function csvOptions(config: ListedFile['config']): Sql {
+/**
+ * RFC 4180 as Spark reads it: records, not lines (multiLine), so a quoted field may hold line
+ * breaks, kept as written when the line ending is known (lineSep); a quoted empty field is '',
+ * an unquoted one NULL (nullValue is a NUL, so only an unquoted empty field matches it).
+ */
+function csvOptions(config: ListedFile['config'], ending: LineEnding | null): Sql {
   const options: [string, string][] = [
     ['header', String(config.hasHeader)],
     ['sep', config.delimiter ?? ','],
     ['quote', '"'],
     ['escape', '"'],
     ['inferSchema', 'false'],
+    ['multiLine', 'true'],
+    ...(ending ? [['lineSep', LINE_SEP[ending]] as [string, string]] : []),
+    ['nullValue', NULL_MARK],
   ];
   return sql.join(options.map(([k, v]) => sql`${sql.raw(k)} ${sql.literal(v)}`));
 }
 
-function stageView(group: Pick<Group, 'directory' | 'format' | 'config' | 'files'>, columns: ReadonlyMap<string, string> | null): Sql {
+function stageView(group: Pick<Group, 'directory' | 'format' | 'config' | 'ending' | 'files'>, columns: ReadonlyMap<string, string> | null): Sql {
   const path = sql.literal(globOf(group.directory, group.files));
   if (group.format === 'parquet') return sql`CREATE OR REPLACE TEMPORARY VIEW ${STAGE} USING parquet OPTIONS (path ${path}, mergeSchema 'true')`;
   const schema = columns ? sql` (${sql.join([...columns.keys()].map((c) => sql`${sql.column(c)} STRING`))}, ${sql.raw(CORRUPT)} STRING)` : sql.empty;
-  return sql`CREATE OR REPLACE TEMPORARY VIEW ${STAGE}${schema} USING csv OPTIONS (path ${path}, ${csvOptions(group.config)}, mode 'PERMISSIVE', columnNameOfCorruptRecord '${sql.raw(CORRUPT)}')`;
+  return sql`CREATE OR REPLACE TEMPORARY VIEW ${STAGE}${schema} USING csv OPTIONS (path ${path}, ${csvOptions(group.config, group.ending)}, mode 'PERMISSIVE', columnNameOfCorruptRecord '${sql.raw(CORRUPT)}')`;
 }
 
 interface Staged {
@@ -194,24 +227,91 @@ interface Staged {
 }
 
 /** Delimited: the header gives the column names; the view then reads every column as STRING with malformed rows kept aside. */
-async function stageDelimited(engine: Engine, files: readonly ListedFile[], outcomes: Map<string, FileOutcome>): Promise<Staged | null> {
-  const group = { directory: dirOf(files), format: 'delimited' as const, config: (files[0] as ListedFile).config, files };
-  const probe = sql`CREATE OR REPLACE TEMPORARY VIEW ${PROBE} USING csv OPTIONS (path ${sql.literal(globOf(group.directory, files))}, ${csvOptions(group.config)})`;
+async function stageDelimited(engine: Engine, group: Group, outcomes: Map<string, FileOutcome>): Promise<Staged | null> {
+  const { files } = group;
+  const probe = sql`CREATE OR REPLACE TEMPORARY VIEW ${PROBE} USING csv OPTIONS (path ${sql.literal(globOf(group.directory, files))}, ${csvOptions(group.config, group.ending)})`;
   await engine.run(probe, { idempotent: true });
   const columns = describe(await engine.query(sql`DESCRIBE ${PROBE}`));
   await engine.run(stageView(group, columns), { idempotent: true });
-  // Lines that no CSV record can come from: an odd number of quotes (Spark reads one record per line) or invalid UTF-8.
-  const text = await engine.query(sql`SELECT name, MIN(line) AS line, MIN_BY(kind, line) AS kind FROM (
-  SELECT ${FILE_NAME} AS name, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS line,
-    CASE WHEN encode(value, 'UTF-8') <> CAST(value AS BINARY) THEN 'invalid UTF-8' WHEN size(split(value, '"', -1)) % 2 = 0 THEN 'unterminated quote' END AS kind
-  FROM text.${sql.column(globOf(group.directory, files))}
-) WHERE kind IS NOT NULL GROUP BY name`);
+  const text = await engine.query(textCheckStatement(group.directory, files, group.config.delimiter ?? ','));
   const byName = new Map(files.map((f) => [f.name, f]));
   for (const row of text) {
     const file = byName.get(String(row['name']));
-    if (file) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `line ${String(row['line'])}: ${String(row['kind'])}` });
+    if (!file) continue;
+    const utf8 = row['utf8_line'] === null ? null : Number(row['utf8_line']);
+    const quote = row['open_quote_line'] === null ? null : Number(row['open_quote_line']);
+    // Whichever comes first in the file is its reason.
+    const reason = quote !== null && (utf8 === null || quote <= utf8) ? openQuoteReason(quote) : `line ${String(utf8)}: invalid UTF-8`;
+    outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
   }
   return { files, columns, hasCorruptColumn: true };
+}
+
+/**
+ * Java regexes over one physical line, for the quote check: whether the line ends inside a
+ * quoted field when read from a field's start (fromOutside), and when read from inside a quoted
+ * field that an earlier line opened (fromInside). A field is quoted when it starts with a quote;
+ * it ends at the next quote not doubled; text after that quote, and any quote in an unquoted
+ * field, is text (how Spark and DuckDB read them). Possessive and atomic groups keep it linear.
+ */
+function quoteRegexes(delimiter: string): { fromOutside: string; fromInside: string } {
+  if (delimiter.length !== 1) throw new Error(`delimiter must be one character, got ${JSON.stringify(delimiter)}`);
+  // A backslash before a character that is not a letter or digit makes it literal, in a class too.
+  const d = /[A-Za-z0-9\t]/.test(delimiter) ? delimiter : `\\${delimiter}`;
+  const quoted = '(?:[^"]|"")*+';
+  const field = `(?>"${quoted}"[^${d}]*+|[^"${d}][^${d}]*+|)`;
+  return {
+    fromOutside: `^(?:${field}${d})*+"${quoted}\\z`,
+    fromInside: `^${quoted}(?:"[^${d}]*+${d}(?:${field}${d})*+"${quoted})?\\z`,
+  };
+}
+
+/**
+ * How one line moves the quote state, as a number: bit 0 set when the line ends inside a quote
+ * read from outside one, bit 1 when read from inside one (so 2 is a line that changes nothing).
+ */
+export function quoteTransition(value: Sql, delimiter: string): Sql {
+  const { fromOutside, fromInside } = quoteRegexes(delimiter);
+  return sql`CASE WHEN instr(${value}, '"') = 0 THEN 2 ELSE (CASE WHEN ${value} RLIKE ${sql.literal(fromOutside)} THEN 1 ELSE 0 END) + (CASE WHEN ${value} RLIKE ${sql.literal(fromInside)} THEN 2 ELSE 0 END) END`;
+}
+
+/**
+ * Per file, the first line of invalid UTF-8 and the line where a quote opens that is never
+ * closed (Spark's multiLine reader would read the rest of the file into that field, silently).
+ * Each line's effect on the quote state is one of four: none (2), flip (1), end outside (0),
+ * end inside (3). The state after the last line is that of the last 0 or 3, flipped once per 1
+ * after it; when that leaves it inside, the quote opened on the last 1 (or on that 3 when no 1
+ * follows). A running count of 1s shares the window that numbers the lines, so the lines are
+ * sorted once; only lines with a quote (or bad UTF-8) reach the aggregation.
+ */
+function textCheckStatement(directory: string, files: readonly ListedFile[], delimiter: string): Sql {
+  return sql`SELECT ${nameOf(sql.raw('file'))} AS name, utf8_line,
+  CASE WHEN (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1
+    THEN CASE WHEN flips > COALESCE(flips_at_last_set, 0) THEN last_flip ELSE last_set END END AS open_quote_line
+FROM (
+  SELECT file, MIN(line) FILTER (WHERE bad_utf8) AS utf8_line, MAX(flips) AS flips, MAX(line) FILTER (WHERE t = 1) AS last_flip,
+    MAX(line) FILTER (WHERE t IN (0, 3)) AS last_set, MAX_BY(t, line) FILTER (WHERE t IN (0, 3)) AS last_set_kind, MAX_BY(flips, line) FILTER (WHERE t IN (0, 3)) AS flips_at_last_set
+  FROM (
+    SELECT file, bad_utf8, t, row_number() OVER w AS line, SUM(CASE WHEN t = 1 THEN 1 ELSE 0 END) OVER w AS flips
+    FROM (
+      SELECT input_file_name() AS file, monotonically_increasing_id() AS id, encode(value, 'UTF-8') <> CAST(value AS BINARY) AS bad_utf8, ${quoteTransition(sql.raw('value'), delimiter)} AS t
+      FROM text.${sql.column(globOf(directory, files))}
+    )
+    WINDOW w AS (PARTITION BY file ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
+  WHERE t <> 2 OR bad_utf8
+  GROUP BY file
+)
+WHERE utf8_line IS NOT NULL OR (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1`;
+}
+
+/** Where a data record is: its first line, read by the hub where it reads the engine's files, else its number. */
+async function recordAt(engine: Engine, file: ListedFile, record: number): Promise<string> {
+  const withHeader = record + (file.config.hasHeader ? 1 : 0);
+  if (!engine.capabilities.localFilesOnly) return `record ${record}`;
+  const found = await findLines(file.physical, file.config.delimiter ?? ',', { records: [withHeader] });
+  const line = found.recordLines.get(withHeader);
+  return line === undefined ? `record ${record}` : `line ${line}`;
 }
 
 /**
@@ -222,7 +322,7 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
   const directory = dirOf(files);
   const config = (files[0] as ListedFile).config;
   const attempt = async (subset: readonly ListedFile[]) => {
-    await engine.run(stageView({ directory, format: 'parquet', config, files: subset }, null), { idempotent: true });
+    await engine.run(stageView({ directory, format: 'parquet', config, ending: null, files: subset }, null), { idempotent: true });
     return describe(await engine.query(sql`DESCRIBE ${STAGE}`));
   };
   try {
@@ -248,13 +348,20 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
   return { files: remaining, columns: await attempt(remaining), hasCorruptColumn: false };
 }
 
-/** Rows per file and, for delimited files, the first malformed record (one record per line). */
-function checkStatement(group: Group, hasCorruptColumn: boolean): Sql {
-  if (!hasCorruptColumn) return sql`SELECT ${FILE_NAME} AS name, COUNT(*) AS row_count, CAST(NULL AS BIGINT) AS bad_line, CAST(NULL AS STRING) AS bad_kind, CAST(NULL AS STRING) AS bad_text FROM ${STAGE} GROUP BY 1`;
-  const header = group.config.hasHeader ? 1 : 0;
-  return sql`SELECT name, COUNT(*) AS row_count, MIN(CASE WHEN bad IS NOT NULL THEN record END) + ${sql.raw(String(header))} AS bad_line,
-  'malformed record (wrong number of columns)' AS bad_kind, MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text
-FROM (SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS record FROM ${STAGE})
+/**
+ * Rows per file and, for delimited files, the first malformed record and the first record whose
+ * line ending differs from the first line's (Spark splits records at lineSep only, so a CRLF in
+ * an LF file leaves a CR at the end of a value, an LF in a CR file one at the start): their
+ * numbers among the data records (a multiLine file is read by one task, in order).
+ */
+function checkStatement(staged: Staged, ending: LineEnding | null): Sql {
+  if (!staged.hasCorruptColumn) return sql`SELECT ${FILE_NAME} AS name, COUNT(*) AS row_count, CAST(NULL AS BIGINT) AS bad_record, CAST(NULL AS STRING) AS bad_text, CAST(NULL AS BIGINT) AS mixed_record FROM ${STAGE} GROUP BY 1`;
+  const data = [...staged.columns.keys()].filter((c) => c !== CORRUPT).map((c) => sql.column(c));
+  const stray = ending === 'LF' ? (c: Sql) => sql`endswith(${c}, ${sql.literal('\r')})` : ending === 'CR' ? (c: Sql) => sql`startswith(${c}, ${sql.literal('\n')})` : null;
+  const mixed = stray && data.length > 0 ? sql.join(data.map(stray), sql` OR `) : sql`FALSE`;
+  return sql`SELECT name, COUNT(*) AS row_count, MIN(CASE WHEN bad IS NOT NULL THEN record END) AS bad_record, MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text,
+  MIN(CASE WHEN mixed THEN record END) AS mixed_record
+FROM (SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, COALESCE(${mixed}, FALSE) AS mixed, row_number() OVER (PARTITION BY input_file_name() ORDER BY monotonically_increasing_id()) AS record FROM ${STAGE})
 GROUP BY name`;
 }
 

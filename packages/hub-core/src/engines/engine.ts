@@ -6,9 +6,18 @@ import { Sql, sql, type CompiledStatement } from './sql.js';
 
 export type Row = Record<string, unknown>;
 
+/** What one statement may ask of the driver beyond its text and values; a driver ignores what it has no use for. */
+export interface ExecuteOptions {
+  /**
+   * Local paths a Databricks staging statement (`PUT`/`GET`/`REMOVE` on a volume) may read or
+   * write; without it the connector returns the staging row and transfers nothing.
+   */
+  readonly stagingAllowedLocalPath?: string | readonly string[] | undefined;
+}
+
 /** The part of an engine that talks to the server: execute one compiled statement, close. */
 export interface Driver {
-  execute(statement: CompiledStatement): Promise<Row[]>;
+  execute(statement: CompiledStatement, options?: ExecuteOptions): Promise<Row[]>;
   /** Whether a failure is transient (throttling, unavailable, connection reset). */
   isRetryable(error: unknown): boolean;
   close(): Promise<void>;
@@ -25,7 +34,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000 };
 
-export interface QueryOptions {
+export interface QueryOptions extends ExecuteOptions {
   /**
    * Safe to run again after a transient failure. Reads are detected; a write must say so,
    * because a retried INSERT whose first attempt committed would load rows twice.
@@ -96,11 +105,12 @@ export class Engine {
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     const statement = this.compile(query);
     const idempotent = options.idempotent ?? (READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql));
+    const perStatement: ExecuteOptions = options.stagingAllowedLocalPath === undefined ? {} : { stagingAllowedLocalPath: options.stagingAllowedLocalPath };
     this.count += 1;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
-        const rows = await this.driver.execute(statement);
+        const rows = await this.driver.execute(statement, perStatement);
         this.logger?.debug({ engine: this.name, ms: Date.now() - started, rows: rows.length, sql: abbreviate(statement.sql) }, 'statement');
         return rows as T[];
       } catch (cause) {

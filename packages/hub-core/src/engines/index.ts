@@ -30,9 +30,14 @@ export const engineFactories: Record<EngineName, (context: EngineContext) => Pro
     const { createSparkEngine } = await import('./spark/spark-engine.js');
     return createSparkEngine({ host: settings.sparkHost, port: settings.sparkPort ?? recordedSparkPort() ?? 10000, logger });
   },
-  databricks: async ({ logger, env }) => {
+  databricks: async ({ settings, logger, env }) => {
     const { createDatabricksEngine } = await import('./databricks/databricks-engine.js');
-    return createDatabricksEngine({ env: env ?? process.env, logger });
+    return createDatabricksEngine({
+      env: env ?? process.env,
+      logger,
+      statementTimeoutSeconds: settings.databricksStatementTimeoutSeconds,
+      statementDeadlineSeconds: settings.databricksStatementDeadlineSeconds,
+    });
   },
 };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readSparkString } from '../../../../tests/support/spark-literal.js';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
 import { SparkDialect } from './spark/spark-dialect.js';
 import { sql } from './sql.js';
@@ -11,6 +12,11 @@ describe('sql fragments compile per dialect', () => {
       sql: `SELECT * FROM "cat"."sch"."tbl" WHERE a = $p1 AND b = CAST($p2 AS BIGINT) AND c = 'o''k'`,
       params: { p1: 'x', p2: 5 },
     });
+    // The property: every value is bound, one marker per parameter; no value is spelled in the text but the one sql.literal.
+    const { sql: text, params } = new DuckDbDialect().compile(sql`SELECT ${"x' OR 1=1 --"} AS a, ${7} AS b`);
+    expect([...text.matchAll(/\$(p\d+)/g)].map((m) => m[1])).toEqual(Object.keys(params));
+    expect(text).not.toContain('OR 1=1');
+    expect(Object.values(params)).toEqual(["x' OR 1=1 --", 7]);
   });
 
   it('renders literals on Spark, which takes no bound parameters', () => {
@@ -18,6 +24,9 @@ describe('sql fragments compile per dialect', () => {
       sql: "SELECT * FROM `cat`.`sch`.`tbl` WHERE a = 'x' AND b = 5L AND c = 'o\\'k'",
       params: {},
     });
+    // The property: the inlined value is one literal that reads back as the value, so nothing after it is SQL from data.
+    const text = new SparkDialect().compile(sql`SELECT ${"x\\' OR 1=1 --"} AS a`).sql;
+    expect(readSparkString(text, 'SELECT '.length)).toEqual({ value: "x\\' OR 1=1 --", end: text.length - ' AS a'.length });
   });
 
   it('rejects identifiers outside the identifier pattern', () => {

@@ -4,15 +4,18 @@ import {
   bundleVariables,
   createEngine,
   createLogger,
-  exitCodeFor,
+  exitCodeForError,
+  exitCodeWithChecks,
+  formatQualityReport,
   formatSummary,
   loadSettings,
   parseSourceRoots,
+  readChecksFile,
   readJobParameters,
-  runBronze,
+  runBronzeWithChecks,
+  type CheckedRunSummary,
   type Engine,
   type Logger,
-  type RunSummary,
 } from '@org/deltalake-hub';
 
 /** The bronze job's parameters, the seed's names; `spoke check` keeps them equal to resources/falcon_bronze_job.yml. */
@@ -20,6 +23,8 @@ export const JOB_PARAMETERS = ['category', 'subcategory', 'file_name', 'begin_da
 
 /** Spoke-internal, as in the seed's job definition. */
 export const CONFIG_PATH = fileURLToPath(new URL('../../configs/bronze/falcon_config.csv', import.meta.url));
+/** The spoke's checks: the bronze ones run on every load's rows (docs/quality.md). */
+export const CHECKS_PATH = fileURLToPath(new URL('../../configs/quality/falcon_checks.yml', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../../databricks.yml', import.meta.url));
 
 export interface FalconRunOptions {
@@ -31,8 +36,8 @@ export interface FalconRunOptions {
   readonly sourceRoots?: Record<string, string>;
 }
 
-/** Thin: job parameters in, runBronze out. */
-export async function runFalconBronze(options: FalconRunOptions = {}): Promise<RunSummary> {
+/** Thin: job parameters in, runBronze and the spoke's checks on its batch out. */
+export async function runFalconBronze(options: FalconRunOptions = {}): Promise<CheckedRunSummary> {
   const { values } = parseArgs({
     args: [...(options.argv ?? [])],
     options: {
@@ -53,7 +58,10 @@ export async function runFalconBronze(options: FalconRunOptions = {}): Promise<R
     strict: true,
   });
   const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  // Logs at info which parameters came from DELTALAKE_HUB_* variables.
   const params = readJobParameters({
+    logger,
     flags: {
       category: values.category,
       subcategory: values.subcategory,
@@ -66,32 +74,37 @@ export async function runFalconBronze(options: FalconRunOptions = {}): Promise<R
     env,
     jobParameters: values['job-params'],
   });
-  const logger = options.logger ?? createLogger();
   const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
+  const variables = bundleVariables(BUNDLE, values.target ?? 'dev');
+  // Read before the engine opens: an invalid checks file loads nothing.
+  const checks = await readChecksFile(CHECKS_PATH, { variables, displayName: 'configs/quality/falcon_checks.yml' });
   const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
   try {
-    return await runBronze(params, {
+    return await runBronzeWithChecks(params, {
       engine,
       configPath: params.configPath ?? CONFIG_PATH,
-      variables: bundleVariables(BUNDLE, values.target ?? 'dev'),
+      variables,
       sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
       logger,
+      checks,
+      alerts: { env },
     });
   } finally {
     if (!options.engine) await engine.close();
   }
 }
 
-// Run as a program: the exit code comes from the summary (0 ok, 2 partial, 1 could not proceed).
+// Run as a program: the exit code comes from the summary (0 ok, 2 partial or a failed on_fail: fail check), or from the error
+// (3 another run holds a table's lease or the embedded warehouse: retry later; 1 could not proceed).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   runFalconBronze({ argv })
     .then((summary) => {
-      process.stdout.write(argv.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-      process.exitCode = exitCodeFor(summary);
+      process.stdout.write(argv.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n${formatQualityReport(summary.quality)}\n`);
+      process.exitCode = exitCodeWithChecks(summary);
     })
     .catch((error: unknown) => {
       process.stderr.write(`falcon bronze: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = exitCodeForError(error);
     });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readSparkString } from '../../../../../tests/support/spark-literal.js';
 import { sql } from '../sql.js';
 import { SparkDialect } from '../spark/spark-dialect.js';
 import { DatabricksDialect } from './databricks-dialect.js';
@@ -13,6 +14,10 @@ describe('DatabricksDialect', () => {
       sql: 'SELECT * FROM `main`.`bronze`.`falcon_orders` WHERE category = :p1 AND n > CAST(:p2 AS BIGINT) AND loaded_at >= CAST(:p3 AS TIMESTAMP) AND flag = :p4 AND note IS NOT DISTINCT FROM :p5',
       params: { p1: "x'); DROP TABLE t; --", p2: 42, p3: at, p4: true, p5: null },
     });
+    // The property: every value is bound (one marker per parameter, in order), none is spelled in the text.
+    const { sql: text, params } = dialect.compile(statement);
+    expect([...text.matchAll(/:(p\d+)\b/g)].map((m) => m[1])).toEqual(Object.keys(params));
+    expect(text).not.toMatch(/DROP TABLE|42|2024/);
   });
 
   it('keeps three-part identifiers in sql.id and the schema name', () => {
@@ -29,6 +34,11 @@ describe('DatabricksDialect', () => {
       sql: "COPY INTO `c`.`s`.`t` FROM 'abfss://raw@acct.dfs.core.windows.net/falcon/' FILES = ('o\\'k.csv')",
       params: {},
     });
+    // The property: each inline value reads back, by Spark's literal rules, as exactly the path and the file name.
+    const text = dialect.compile(copy).sql;
+    const from = readSparkString(text, text.indexOf("'"));
+    expect(from.value).toBe('abfss://raw@acct.dfs.core.windows.net/falcon/');
+    expect(readSparkString(text, text.indexOf('FILES = (') + 'FILES = ('.length)).toEqual({ value: "o'k.csv", end: text.length - 1 });
   });
 
   it('is named databricks and uses Spark types', () => {

@@ -44,6 +44,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
         const file = resolve(warehouse, `${catalog}.duckdb`);
         const attach = `ATTACH IF NOT EXISTS ${dialect.literal(file)} AS ${dialect.quoteIdentifier(catalog)}`;
         const deadline = Date.now() + lockTimeoutMs;
+        let waiting = false;
         for (;;) {
           try {
             await driver.execute({ sql: attach, params: {} });
@@ -58,6 +59,9 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
                 { cause },
               );
             }
+            // Said once, so a run that seems stuck says why.
+            if (!waiting) options.logger?.info({ file, timeoutMs: lockTimeoutMs }, `waiting up to ${lockTimeoutMs} ms for the warehouse catalog ${file}, in use by another process`);
+            waiting = true;
             await new Promise((r) => setTimeout(r, 200));
           }
         }

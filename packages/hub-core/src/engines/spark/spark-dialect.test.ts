@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isSparkLiteralOf, readSparkString } from '../../../../../tests/support/spark-literal.js';
 import { HubError } from '../../errors.js';
 import { sql } from '../sql.js';
 import { SparkDialect } from './spark-dialect.js';
@@ -63,6 +64,9 @@ describe('SparkDialect literals (no server)', () => {
     expect(dialect.literal('a\\b')).toBe("'a\\\\b'");
     expect(dialect.literal("\\'; DROP TABLE t; --")).toBe("'\\\\\\'; DROP TABLE t; --'");
     expect(dialect.literal('l1\nl2\r')).toBe("'l1\\nl2\\r'");
+    // The property these renderings exist for: read by Spark's literal rules, each is one token holding the input.
+    const nasty = ["it's", 'a\\b', "\\'; DROP TABLE t; --", 'l1\nl2\r', "'", '\\', "\\\\'", 'tab\there', "end\\", "é😀 ' \\' -- /* */ ;"];
+    for (const value of nasty) expect([value, isSparkLiteralOf(dialect.literal(value), value)]).toEqual([value, true]);
   });
 
   it('renders the other value types', () => {
@@ -78,5 +82,7 @@ describe('SparkDialect literals (no server)', () => {
   it('inlines every value, so compiled statements carry no parameters', () => {
     const compiled = dialect.compile(sql`SELECT ${'x'} AS a, ${5} AS b`);
     expect(compiled).toEqual({ sql: "SELECT 'x' AS a, 5L AS b", params: {} });
+    const injected = dialect.compile(sql`SELECT ${"x' OR '1'='1"} AS a`).sql;
+    expect(readSparkString(injected, injected.indexOf("'"))).toEqual({ value: "x' OR '1'='1", end: injected.length - ' AS a'.length });
   });
 });

@@ -1,17 +1,15 @@
 import hive from 'hive-driver';
 import type { Logger } from 'pino';
 import type { Driver, Row } from '../engine.js';
-import { normalizeRow } from '../rows.js';
+import { hiveColumnShapes, normalizeRow, type HiveTableSchema } from '../rows.js';
 import type { CompiledStatement } from '../sql.js';
 
 /**
  * A HiveServer2 Thrift client for Spark's Thrift server, on `hive-driver` (binary transport, NOSASL).
  *
- * One session per driver; statements run one at a time in call order. Result values:
- * BIGINT as bigint (normalizeRow makes safe ones numbers), TIMESTAMP as a Date read as UTC
- * (the session time zone is set to UTC; microseconds are truncated to milliseconds), DATE as a
- * Date at UTC midnight, DECIMAL as a number, ARRAY/MAP/STRUCT parsed from Spark's JSON text,
- * BINARY as a Buffer: the same shapes the DuckDB engine returns.
+ * One session per driver; statements run one at a time in call order. Result values take the
+ * shapes of `rows.ts`, the same as on Databricks (the session time zone is set to UTC, so
+ * TIMESTAMP text is UTC); ARRAY/MAP/STRUCT are parsed from Spark's JSON text, BINARY is a Buffer.
  */
 export interface SparkDriverOptions {
   readonly host: string;
@@ -61,14 +59,6 @@ const { TCLIService, TCLIService_types: T } = hive.thrift;
 interface ThriftColumn {
   readonly values: readonly unknown[];
   readonly nulls?: Uint8Array | null;
-}
-interface ColumnDescriptor {
-  readonly columnName: string;
-  readonly position: number;
-  readonly typeDesc: { readonly types: readonly { readonly primitiveEntry?: { readonly type: number } }[] };
-}
-interface TableSchemaShape {
-  readonly columns: readonly ColumnDescriptor[];
 }
 interface RowSetShape {
   readonly columns?: readonly Record<string, ThriftColumn | null | undefined>[] | null;
@@ -186,7 +176,7 @@ export class SparkDriver implements Driver {
     do {
       await call(() => operation.fetch());
     } while (operation.hasMoreRows());
-    const schema = operation.getSchema() as TableSchemaShape | null;
+    const schema = operation.getSchema() as HiveTableSchema | null;
     if (!schema) return [];
     return toRows(schema, operation.getData() as unknown as readonly RowSetShape[]);
   }
@@ -307,8 +297,9 @@ function stateName(state: number | undefined): string {
   return entry ? entry[0] : String(state);
 }
 
-function toRows(schema: TableSchemaShape, rowSets: readonly RowSetShape[]): Row[] {
+function toRows(schema: HiveTableSchema, rowSets: readonly RowSetShape[]): Row[] {
   const descriptors = [...schema.columns].sort((a, b) => a.position - b.position);
+  const shapes = hiveColumnShapes(schema);
   const rows: Row[] = [];
   for (const rowSet of rowSets) {
     const columns = rowSet.columns ?? [];
@@ -317,7 +308,7 @@ function toRows(schema: TableSchemaShape, rowSets: readonly RowSetShape[]): Row[
     for (let r = 0; r < count; r++) {
       const row: Row = {};
       descriptors.forEach((descriptor, i) => (row[descriptor.columnName] = values[i]?.[r] ?? null));
-      rows.push(normalizeRow(row));
+      rows.push(normalizeRow(row, shapes));
     }
   }
   return rows;
@@ -327,7 +318,7 @@ function columnValues(column: Record<string, ThriftColumn | null | undefined> | 
   if (!column) return [];
   const typed = Object.values(column).find((c): c is ThriftColumn => c !== null && c !== undefined && Array.isArray(c.values));
   if (!typed) return [];
-  return typed.values.map((value, i) => (isNull(typed.nulls, i) ? null : convert(type, value)));
+  return typed.values.map((value, i) => (isNull(typed.nulls, i) ? null : decode(type, value)));
 }
 
 function isNull(nulls: Uint8Array | null | undefined, i: number): boolean {
@@ -336,19 +327,14 @@ function isNull(nulls: Uint8Array | null | undefined, i: number): boolean {
   return (byte & (1 << i % 8)) !== 0;
 }
 
-function convert(type: number | undefined, value: unknown): unknown {
+/** Thrift's wire values as plain JS: BIGINT as bigint, nested types parsed; DECIMAL, TIMESTAMP and DATE stay text for normalizeRow. */
+function decode(type: number | undefined, value: unknown): unknown {
   const Id = T.TTypeId;
   switch (type) {
     case Id.BIGINT_TYPE: {
       const int64 = value as Int64Shape;
       return int64.buffer.readBigInt64BE(int64.offset);
     }
-    case Id.TIMESTAMP_TYPE:
-      return parseTimestamp(String(value));
-    case Id.DATE_TYPE:
-      return parseTimestamp(`${String(value)} 00:00:00`);
-    case Id.DECIMAL_TYPE:
-      return Number(value);
     case Id.ARRAY_TYPE:
     case Id.MAP_TYPE:
     case Id.STRUCT_TYPE:
@@ -356,20 +342,6 @@ function convert(type: number | undefined, value: unknown): unknown {
     default:
       return value;
   }
-}
-
-const TIMESTAMP_TEXT = /^(-?\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
-
-/** Spark renders TIMESTAMP as `yyyy-MM-dd HH:mm:ss[.ffffff]` in the session time zone, which we set to UTC. */
-function parseTimestamp(text: string): Date | string {
-  const m = TIMESTAMP_TEXT.exec(text);
-  if (!m) return text;
-  const [, y, mo, d, h, mi, s, frac] = m;
-  const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
-  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear puts them back.
-  date.setUTCFullYear(Number(y));
-  return date;
 }
 
 function parseJson(text: string): unknown {

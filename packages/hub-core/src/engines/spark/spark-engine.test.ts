@@ -1,41 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { sparkForTests } from '../../../../../tests/support/spark.js';
 import { EngineError } from '../../errors.js';
 import type { Engine } from '../engine.js';
 import { sql } from '../sql.js';
 import { createSparkEngine } from './spark-engine.js';
 
-// Runs against the server of `pnpm spark:start`: DELTALAKE_HUB_SPARK_PORT, else the port file it writes.
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
-const host = process.env['DELTALAKE_HUB_SPARK_HOST'] || '127.0.0.1';
-
-function discoverPort(): number | null {
-  const fromEnv = Number(process.env['DELTALAKE_HUB_SPARK_PORT']);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  const home = resolve(process.env['DELTALAKE_HUB_SPARK_HOME'] || join(repoRoot, '.cache', 'spark'));
-  const file = join(resolve(process.env['DELTALAKE_HUB_SPARK_RUN_DIR'] || join(home, 'run')), 'port');
-  if (!existsSync(file)) return null;
-  const port = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(port) && port > 0 ? port : null;
-}
-
-async function listening(port: number | null): Promise<boolean> {
-  if (port === null) return false;
-  return new Promise((done) => {
-    const socket = connect(port, host);
-    socket.setTimeout(2_000);
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => (socket.destroy(), done(false)));
-  });
-}
-
-const port = discoverPort();
-const available = await listening(port);
-if (!available) console.log('spark: server not running, start it with pnpm spark:start (spark engine tests skipped)');
+// Runs against the server of `pnpm spark:start`, found (and, when required, waited for) by the shared helper.
+const spark = await sparkForTests();
+const host = spark.state === 'up' ? spark.host : '127.0.0.1';
+const port = spark.state === 'up' ? spark.port : 0;
 
 async function failure(promise: Promise<unknown>): Promise<EngineError> {
   const error = await promise.then(
@@ -50,7 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<EngineError> {
 async function tcpProxy(): Promise<{ proxy: Server; cut: () => void; port: number }> {
   const sockets = new Set<Socket>();
   const proxy = createServer((client) => {
-    const upstream = connect(port ?? 0, host);
+    const upstream = connect(port, host);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => undefined);
@@ -63,15 +40,24 @@ async function tcpProxy(): Promise<{ proxy: Server; cut: () => void; port: numbe
   return { proxy, cut: () => sockets.forEach((s) => s.destroy()), port: typeof address === 'object' && address ? address.port : 0 };
 }
 
-describe.skipIf(!available)('spark engine on a real Spark + Delta Thrift server', () => {
+// Skipped only when Spark is neither running nor required (the helper says so); required and unreachable, every case fails.
+describe.skipIf(spark.state === 'absent')('spark engine on a real Spark + Delta Thrift server', () => {
   // A catalog of its own per run: the server's warehouse is shared with other test files and users.
   const catalog = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
   let engine: Engine;
+  let opened: Promise<Engine> | undefined;
   const table = (name: string) => sql.raw(engine.dialect.tableName(catalog, 'bronze', name));
 
-  beforeAll(async () => {
-    engine = await createSparkEngine({ host, port: port ?? 0, retry: { sleep: async () => undefined } });
-    await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(catalog, 'bronze'))}`, { idempotent: true });
+  async function open(): Promise<Engine> {
+    if (spark.state === 'down') throw spark.error;
+    const created = await createSparkEngine({ host, port, retry: { sleep: async () => undefined } });
+    await created.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(created.dialect.schemaName(catalog, 'bronze'))}`, { idempotent: true });
+    return created;
+  }
+
+  // Per case, not beforeAll: a failing beforeAll marks its cases skipped, and these must fail.
+  beforeEach(async () => {
+    engine = await (opened ??= open());
   });
 
   afterAll(async () => {

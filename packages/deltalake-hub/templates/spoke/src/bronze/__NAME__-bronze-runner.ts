@@ -5,6 +5,7 @@ import {
   createEngine,
   createLogger,
   exitCodeFor,
+  exitCodeForError,
   formatSummary,
   loadSettings,
   parseSourceRoots,
@@ -53,7 +54,10 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
     strict: true,
   });
   const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  // Logs at info which parameters came from DELTALAKE_HUB_* variables.
   const params = readJobParameters({
+    logger,
     flags: {
       category: values.category,
       subcategory: values.subcategory,
@@ -66,7 +70,6 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
     env,
     jobParameters: values['job-params'],
   });
-  const logger = options.logger ?? createLogger();
   const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
   const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
   try {
@@ -82,7 +85,8 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
   }
 }
 
-// Run as a program: the exit code comes from the summary (0 ok, 2 partial, 1 could not proceed).
+// Run as a program: the exit code comes from the summary (0 ok, 2 partial), or from the error
+// (3 another run holds a table's lease or the embedded warehouse: retry later; 1 could not proceed).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   run__NAME_PASCAL__Bronze({ argv })
@@ -92,6 +96,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     })
     .catch((error: unknown) => {
       process.stderr.write(`__NAME__ bronze: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = exitCodeForError(error);
     });
 }

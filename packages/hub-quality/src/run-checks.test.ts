@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createRecordingEngine, DatabricksDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { parseChecksFile } from './checks-file.js';
+import { runChecks } from './run-checks.js';
+
+const COLUMNS = ['id', 'status', 'amount', 'qty', 'created', 'ts', 'code', 'customer_id', '_source_file', '_batch_id', '_ingested_at'];
+
+/** Answers like a warehouse would in shape: DESCRIBE lists columns, scans say every check failed once. */
+function respond(statement: CompiledStatement): Row[] {
+  const text = statement.sql;
+  if (text.startsWith('DESCRIBE TABLE')) {
+    if (text.includes('_quarantine')) throw new Error('[TABLE_OR_VIEW_NOT_FOUND] The table or view cannot be found.');
+    return (text.includes('customers') ? ['id', 'name'] : COLUMNS).map((c) => ({ col_name: c, data_type: c === '_ingested_at' ? 'timestamp' : 'string' }));
+  }
+  // Counts and measures: 1 for every alias; the GROUP BY and sample statements return one row per check index.
+  const indexes = [...text.matchAll(/SELECT (\d+) AS check_index/g)].map((m) => Number(m[1]));
+  if (indexes.length > 0) return indexes.map((i) => ({ check_index: i, evaluated: 3, failed: 2, reason: 'appears 2 times', v0: 'x' }));
+  return [new Proxy({}, { get: (_t, key) => (key === 'then' ? undefined : key === 'check_index' ? 0 : 1) }) as Row];
+}
+
+function checksFile(extra: number, values: number): string {
+  const lines = [
+    'checks:',
+    "  - { table: 'cat.s.orders', name: id_present, check: not_null, column: id, on_fail: quarantine }",
+    `  - { table: 'cat.s.orders', name: status_values, check: accepted_values, column: status, values: [${Array.from({ length: values }, (_, i) => `v${i}`).join(', ')}] }`,
+    "  - { table: 'cat.s.orders', name: amount_range, check: in_range, column: amount, min: 0, max: 100, where: \"status <> 'void'\" }",
+    "  - { table: 'cat.s.orders', name: code_pattern, check: regex, column: code, pattern: '^ACC[0-9]{6}$', on_fail: quarantine }",
+    "  - { table: 'cat.s.orders', name: created_date, check: is_date, column: created }",
+    "  - { table: 'cat.s.orders', name: ts_timestamp, check: is_timestamp, column: ts, format: 'yyyy-MM-dd HH:mm:ss.SSS' }",
+    "  - { table: 'cat.s.orders', name: void_rule, check: expression, expression: \"status <> 'void' OR amount IS NULL\" }",
+    "  - { table: 'cat.s.orders', name: customer_known, check: foreign_key, column: customer_id, references: { table: 'cat.s.customers', column: id } }",
+    "  - { table: 'cat.s.orders', name: id_unique, check: unique, columns: [id, status] }",
+    "  - { table: 'cat.s.orders', name: rows, check: row_count, min: 1, max: 1000 }",
+    "  - { table: 'cat.s.orders', name: fresh, check: freshness, max_age_hours: 2 }",
+    "  - { table: 'cat.s.orders', name: cols, check: schema, columns: [id, status] }",
+    "  - { table: 'cat.s.orders', name: amount_sum, check: aggregate, column: amount, function: sum, min: 0 }",
+  ];
+  for (let i = 0; i < extra; i++) lines.push(`  - { table: 'cat.s.orders', name: range_${i}, check: in_range, column: qty, min: ${i}, max: ${i + 100} }`);
+  return `${lines.join('\n')}\n`;
+}
+
+describe('the Databricks rendering of a quality run', () => {
+  it('keeps every statement within a SQL warehouse\'s rules, however many checks and values', async () => {
+    for (const [extra, values] of [
+      [0, 3],
+      [150, 600],
+    ] as const) {
+      const { engine, statements } = createRecordingEngine(new DatabricksDialect(), { respond });
+      const checks = parseChecksFile(checksFile(extra, values), 'orders_checks.yml');
+      const report = await runChecks(engine, checks, { batchId: 'b2', alerts: false, now: new Date('2024-03-10T00:00:00Z') });
+      expect(report.results).toHaveLength(13 + extra);
+      for (const statement of statements) {
+        expect(Object.keys(statement.params).length, statement.sql.slice(0, 200)).toBeLessThanOrEqual(256);
+        expect(statement.sql).not.toMatch(/LIMIT\s+\d+L/);
+        // Values of the checks file are bound (a `where` is SQL the team wrote, and stays text).
+        expect(statement.sql).not.toMatch(/ACC\[0-9\]|'v0'/);
+      }
+      const kinds = statements.map((s) => s.sql.split(/\s+/).slice(0, 2).join(' '));
+      // Statements depend on tables and checks, never on rows: DESCRIBE x2, scans, samples, quarantine, DDL, results.
+      expect(kinds.filter((k) => k === 'DESCRIBE TABLE')).toHaveLength(3);
+      expect(statements.filter((s) => s.sql.startsWith('MERGE INTO'))).toHaveLength(1);
+      expect(statements.filter((s) => s.sql.startsWith('INSERT INTO `cat`.`bronze_metadata`.`quality_results`'))).toHaveLength(1);
+      if (extra > 0) expect(statements.filter((s) => s.sql.includes('AS e0')).length + statements.filter((s) => /AS e1\d\d,/.test(s.sql)).length).toBeGreaterThan(1);
+    }
+  });
+
+  it('renders the SQL the warehouse runs: RLIKE, try_cast, array_compact, explode, a JSON array of results', async () => {
+    const { engine, statements } = createRecordingEngine(new DatabricksDialect(), { respond });
+    await runChecks(engine, parseChecksFile(checksFile(0, 3), 'orders_checks.yml'), { batchId: 'b2', alerts: false });
+    const all = statements.map((s) => s.sql).join('\n');
+    expect(all).toContain('RLIKE :p');
+    expect(all).toContain("try_cast(CAST(t.`amount` AS STRING) AS DOUBLE)");
+    expect(all).toContain('array_contains(from_json(:p');
+    expect(all).toContain('explode(array_compact(array(');
+    expect(all).toContain('row_number() OVER (PARTITION BY check_index ORDER BY check_index) AS sample_row FROM');
+    expect(all).toContain('WHERE sample_row <= 10');
+    expect(all).toContain('CREATE TABLE IF NOT EXISTS `cat`.`s`.`orders_quarantine` USING DELTA AS SELECT t.*, CAST(NULL AS ARRAY<STRING>) AS _failed_checks');
+    expect(all).toMatch(/NOT EXISTS \(SELECT 1 FROM `cat`\.`s`\.`orders_quarantine` AS prior WHERE prior\._batch_id = :p\d+ AND prior\.`id` IS NOT DISTINCT FROM t\.`id`/);
+    expect(all).toContain('WHEN MATCHED THEN DELETE');
+    const results = statements.find((s) => s.sql.includes('`quality_results`') && s.sql.startsWith('INSERT')) as CompiledStatement;
+    expect(results.sql).toContain("inline(from_json(:p2, 'ARRAY<STRUCT<run_id: STRING");
+    expect(Object.keys(results.params)).toEqual(['p1', 'p2']);
+    expect((JSON.parse(String(results.params['p2'])) as unknown[]).length).toBe(13);
+  });
+});
