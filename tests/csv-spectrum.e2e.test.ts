@@ -5,7 +5,7 @@ import { runBronze, type RunSummary } from '@org/deltalake-hub';
 import { sql, type Engine, type Row } from '@org/hub-core';
 // The two halves of one rule, compared below: the hub's tokenizer and the regexes Spark runs per line.
 import { endsInsideQuote } from '../packages/hub-bronze/src/loaders/csv-lines.js';
-import { quoteTransition } from '../packages/hub-bronze/src/loaders/spark-bronze.js';
+import { quoteTransition } from '../packages/hub-bronze/src/loaders/csv-sql.js';
 import { enginesUnderTest } from './support/engines.js';
 import { Scratch } from './support/fixtures.js';
 

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   createRecordingEngine,
@@ -12,9 +13,13 @@ import {
   type SqlValue,
 } from '@org/hub-core';
 import { applyDdl, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
+import { textScan } from '../packages/hub-bronze/src/loaders/databricks-bronze.js';
 import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
-import { recordScenario, scenarioMatrix } from './support/databricks-warehouse.js';
+import { recordScenario, scenarioMatrix, textScanOf } from './support/databricks-warehouse.js';
 import { enginesUnderTest } from './support/engines.js';
+
+/** The metadata tables a run creates: one file each in ddl/delta/. */
+const DELTA_DDL_FILES = readdirSync(new URL('../ddl/delta/', import.meta.url)).filter((f) => f.endsWith('.sql'));
 
 /** The engines reachable here; Spark among them when it runs, or is required (then its cases fail when it cannot be opened). */
 const targets = await enginesUnderTest();
@@ -56,8 +61,8 @@ describe('the statements Spark and Databricks share', () => {
       await sharedStatements(spark.engine);
       await sharedStatements(databricks.engine);
       expect(databricks.statements).toHaveLength(spark.statements.length);
-      // DDL (4), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count and INSERT, supersede, tracker INSERT, status.
-      expect(databricks.statements).toHaveLength(14);
+      // DDL (the schema and one table per file in ddl/delta/), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count and INSERT, supersede, tracker INSERT, status.
+      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + 10);
       const sparkDialect = new SparkDialect();
       // Spark folds catalog.schema into one database: map the names back to compare the rest.
       const unfold = (text: string) => text.replace(/`spark_catalog`\.`([A-Za-z0-9]+)__([A-Za-z0-9_]+)`/g, '`$1`.`$2`');
@@ -164,6 +169,98 @@ if (sparkTarget) {
         if (/PARSE_SYNTAX_ERROR|ParseException/.test(plan) || (errorClass !== undefined && !UNRESOLVED.test(errorClass))) problems.push(`${plan.split('\n').slice(0, 2).join(' ')}\n  in: ${text.slice(0, 300)}`);
       }
       expect(problems).toEqual([]);
+    });
+  });
+}
+
+/** The csv-spectrum corpus beside the repository (../shared, as CI's clone has it). */
+const CORPUS = new URL('../../shared/corpora/csv-spectrum/csvs/', import.meta.url);
+
+/** Files whose lines end, quote and decode in every way the text scan must tell apart. */
+const TEXT_CASES: Record<string, Buffer> = Object.fromEntries(
+  Object.entries({
+    lf: 'a,b\n1,2\n',
+    crlf_quoted_crlf: 'a,b\r\n1,"x\r\ny"\r\n2,z\r\n',
+    cr_only: 'a,b\r1,"x\ry"\r3,4\r',
+    cr_unterminated: 'a,b\r1,2',
+    ends_with_cr_after_crlf: 'a,b\r\n1,2\r',
+    lf_then_crlf: 'a,b\n1,2\r\n3,4\n',
+    crlf_then_lf_last: 'a,b\r\n1,2\r\n3,4\n',
+    cr_then_lf: 'a,b\r1,2\n3,4\r',
+    blank_lines: 'a,b\n\n1,2\n\n\n3,4\n',
+    header_spans: 'a,"b\nc"\n1,2\n',
+    open_last: 'id,v,w\n1,5" pipe,x\n2,y,"never closed\n3,a,b\n',
+    open_after_multiline: 'id,v,w\n1,"a\nb",c\n2,"5"" pipe",x\n3,y,"open\n4,z,w\n',
+    closed_at_end: 'id,v\n9,"x\ny"',
+    mixed_inside_quotes: 'id,v,w\n1,a,b\n2,"c\r\nd",e\r\n3,f,g\n',
+    only_header: 'a,b',
+    spaces: 'a,b\n  \n1,2\n',
+  }).map(([name, text]) => [name, Buffer.from(text)]),
+);
+// Invalid UTF-8 on a later line, in files whose lines end in each way; a valid U+FFFD before it is not mistaken for it.
+for (const [ending, br] of [['lf', '\n'], ['crlf', '\r\n'], ['cr', '\r']] as const) {
+  TEXT_CASES[`utf8_${ending}`] = Buffer.concat([Buffer.from(`a,b${br}1,\uFFFD${br}2,`), Buffer.from([0xff, 0xfe]), Buffer.from(`${br}3,4${br}`)]);
+}
+
+/** Short files over a small alphabet, from a fixed seed: every way quotes, delimiters and line breaks meet. */
+function generatedCases(count: number): Record<string, Buffer> {
+  const alphabet = ['a', ',', '"', '\n', '\r', '\r\n', '""'];
+  let seed = 20240309;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const out: Record<string, Buffer> = {};
+  for (let i = 0; i < count; i++) {
+    const parts = Array.from({ length: 1 + Math.floor(next() * 14) }, () => alphabet[Math.floor(next() * alphabet.length)] as string);
+    out[`gen_${i}`] = Buffer.from(`a${parts.join('')}`);
+  }
+  return out;
+}
+
+/** The records `read_files(..., format => 'text', lineSep => '\\n')` gives a file: its bytes split at LF, no record after a last LF. */
+function lfRecords(content: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < content.length; i++) {
+    if (content[i] !== 0x0a) continue;
+    out.push(content.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < content.length) out.push(content.subarray(start));
+  return out;
+}
+
+if (sparkTarget) {
+  describe('the Databricks text scan, executed on Spark', () => {
+    it('finds first lines, line endings, invalid UTF-8, quotes never closed and where records stop being lines, as the hub\'s tokenizer does', async () => {
+      const files: Record<string, Buffer> = { ...TEXT_CASES, ...generatedCases(300) };
+      for (const name of readdirSync(CORPUS).filter((f) => f.endsWith('.csv'))) files[`spectrum_${name}`] = readFileSync(new URL(name, CORPUS));
+      // The rows read_files would give, as a VALUES relation in place of read_files: the rest of the statement is the one the warehouse runs.
+      let id = 0;
+      const rows = Object.entries(files).flatMap(([name, content]) =>
+        lfRecords(content).map((record) => sql`(${sql.literal(name)}, ${sql.raw(String(++id))}, ${sql.raw(String(content.length))}, CAST(X'${sql.raw(record.toString('hex'))}' AS STRING))`),
+      );
+      const records = sql`(SELECT name, id, size, value FROM VALUES ${sql.join(rows)} AS r(name, id, size, value))`;
+      const engine = await sparkTarget.open();
+      try {
+        const got = await engine.query(textScan(records, ','));
+        const number = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+        const actual = Object.fromEntries(
+          got.map((r) => [
+            String(r['name']),
+            { first_line: r['first_line'], first_ending: r['first_ending'], utf8_line: number(r['utf8_line']), open_quote_line: number(r['open_quote_line']), mixed_line: number(r['mixed_line']), mixed_ending: r['mixed_ending'], shift_line: number(r['shift_line']) },
+          ]),
+        );
+        const expected = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, textScanOf(content, ',')]));
+        expect(actual).toEqual(expected);
+        // The cases hold what they are there for.
+        expect(expected['cr_then_lf']).toMatchObject({ first_ending: 'CR', mixed_line: 2, mixed_ending: 'LF' });
+        expect(expected['crlf_then_lf_last']).toMatchObject({ first_ending: 'CRLF', mixed_line: 3, mixed_ending: 'LF' });
+        expect(expected['mixed_inside_quotes']).toMatchObject({ first_ending: 'LF', mixed_line: 4, mixed_ending: 'CRLF' });
+        expect(expected['open_after_multiline']).toMatchObject({ open_quote_line: 5, shift_line: 3 });
+        expect(expected['utf8_cr']).toMatchObject({ first_ending: 'CR', utf8_line: 3 });
+        expect(expected['cr_only']).toMatchObject({ first_ending: 'CR', mixed_line: null, shift_line: 3 });
+      } finally {
+        await engine.close();
+      }
     });
   });
 }

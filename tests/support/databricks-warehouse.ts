@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordingEngine, DatabricksDialect, maskLiterals, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
 import { runBronze, type RunSummary } from '@org/hub-bronze';
+// The hub's tokenizer is the reference the text scan's SQL is held to (tests/databricks-sql.test.ts runs that SQL on Spark against it).
+import { LineTracker } from '../../packages/hub-bronze/src/loaders/csv-lines.js';
 
 /**
  * A model of a Databricks SQL warehouse for recorded runs: it keeps the bronze tables' rows and
@@ -11,6 +13,9 @@ import { runBronze, type RunSummary } from '@org/hub-bronze';
  * - LIST reports a volume's files as `dbfs:/Volumes/...` and directories with size 0;
  * - `_metadata.file_path` has that scheme too, `_metadata.file_name` is the bare name;
  * - COPY INTO skips a file it loaded before unless `'force' = 'true'`;
+ * - the text scan (`read_files(..., format => 'text')`) gives each file's first line, its line
+ *   endings, its first invalid UTF-8 line and where a quote never closed opens, as the hub's
+ *   tokenizer reads the file (`textScanOf`);
  * - Spark's CSV reader flags a record with the wrong field count only when every column is read
  *   (column pruning), and only against the schema it was given;
  * - a reconcile over a table without `_source_file` fails, as the warehouse's analyzer would.
@@ -28,6 +33,8 @@ export interface FileSpec {
   readonly quoteLine?: number | undefined;
   /** Parquet: not a parquet file. */
   readonly corrupt?: boolean | undefined;
+  /** Delimited: the file's bytes; without them the file is written from the fields above (`delimitedText`). */
+  readonly content?: Buffer | undefined;
   readonly modifiedAt?: number | undefined;
 }
 
@@ -155,22 +162,19 @@ export class WarehouseModel {
       if (m[1] === 'tables') return [{ n: table ? 1 : 0 }];
       return [...(table?.columns ?? [])].map(([column_name, full_data_type]) => ({ column_name, full_data_type }));
     }
-    if (/^SELECT name, MIN_BY\(value, line\) AS first_line/.test(text)) {
-      return this.globFiles(text).map(({ file }) => ({
-        name: file.name,
-        first_line: file.columns.map(([c]) => c).join(','),
-        bad_line: file.quoteLine ?? null,
-        bad_kind: file.quoteLine ? 'unterminated quote' : null,
-      }));
+    if (/^SELECT name, first_line, first_ending, utf8_line, mixed_line, mixed_ending, shift_line,/.test(text)) {
+      if (!/read_files\('(?:[^'\\]|\\.)*', format => 'text', lineSep => '\\n'\)/.test(text)) throw new Error('model: the text scan must read lines split at LF');
+      return this.globFiles(text).map(({ file }) => ({ name: file.name, ...textScanOf(delimitedText(file), ',') }));
     }
     if (/^SELECT name, COUNT\(\*\) AS row_count, COUNT_IF\(bad IS NOT NULL\)/.test(text)) {
       const schema = unescapeLiteral(/schema => '((?:[^'\\]|\\.)*)'/.exec(text)?.[1] ?? '');
       const width = schema.split(',').length - 1;
       // Column pruning: unless every column is read, the parser never sees a record's extra field.
       const allRead = new RegExp(`hash\\(${Array.from({ length: width }, () => '`[^`]+`').join(', ')}\\)`).test(text);
+      const header = /header => 'true'/.test(text);
       return this.globFiles(text).map(({ file }) => {
-        const badLine = width !== file.columns.length ? 2 : allRead ? (file.wideLine ?? null) : null;
-        return { name: file.name, row_count: file.rows, bad_rows: badLine === null ? 0 : 1, bad_line: badLine, bad_text: badLine === null ? null : 'x,y,extra', all_columns: 1 };
+        const read = readRecords(file, width, allRead, header);
+        return { name: file.name, row_count: read.rows, bad_rows: read.bad === null ? 0 : 1, bad_record: read.bad?.record ?? null, bad_text: read.bad?.text ?? null, all_columns: 1 };
       });
     }
     if (/^SELECT _metadata\.file_name AS name, COUNT\(\*\) AS row_count, COUNT_IF\(_rescued_data IS NOT NULL\)/.test(text)) {
@@ -294,7 +298,123 @@ export class WarehouseModel {
 }
 
 function fileSize(file: FileSpec): number {
-  return 20 + file.rows * 10;
+  return file.name.endsWith('.parquet') ? 20 + file.rows * 10 : delimitedText(file).length;
+}
+
+/** A delimited file's bytes: its content, or a header and `rows` records written from its fields (a wide record, a quote never closed). */
+export function delimitedText(file: FileSpec): Buffer {
+  if (file.content) return file.content;
+  const lines = [file.columns.map(([c]) => c).join(',')];
+  for (let line = 2; line <= file.rows + 1; line++) {
+    const fields = file.columns.map((_, i) => `${i === 0 ? line - 1 : `v${line}`}`);
+    if (line === file.wideLine) fields.push('extra');
+    if (line === file.quoteLine) fields[fields.length - 1] = '"never closed';
+    lines.push(fields.join(','));
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+/** A delimited file given by its bytes: its columns from its header, its rows as the CSV reader counts records. */
+export function contentFile(name: string, content: Buffer): FileSpec {
+  const [header, ...records] = csvRecords(content.toString('utf8'));
+  return { name, content, rows: records.length, columns: (header?.fields ?? []).map((c) => [c, 'string'] as const) };
+}
+
+/** What the text scan gives for one file, worked out by the hub's tokenizer and the file's bytes: the columns of `textScan`'s result. */
+export interface TextScanRow {
+  readonly first_line: string;
+  readonly first_ending: string | null;
+  readonly utf8_line: number | null;
+  readonly open_quote_line: number | null;
+  readonly mixed_line: number | null;
+  readonly mixed_ending: string | null;
+  readonly shift_line: number | null;
+}
+
+export function textScanOf(content: Buffer, delimiter: string): TextScanRow {
+  const lines: Buffer[] = [];
+  for (let start = 0, i = 0; i <= content.length; i++) {
+    const byte = content[i];
+    if (i === content.length) {
+      if (i > start) lines.push(content.subarray(start, i));
+    } else if (byte === 0x0a || byte === 0x0d) {
+      lines.push(content.subarray(start, i));
+      if (byte === 0x0d && content[i + 1] === 0x0a) i++;
+      start = i + 1;
+    }
+  }
+  const valid = (line: Buffer) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(line);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const tracker = new LineTracker(delimiter, { records: Array.from({ length: lines.length }, (_, i) => i + 1) });
+  tracker.feed(content);
+  tracker.end();
+  const starts = new Set(tracker.recordLines.values());
+  const shift = lines.findIndex((_, i) => !starts.has(i + 1));
+  const utf8 = lines.findIndex((line) => !valid(line));
+  return {
+    first_line: (lines[0] ?? Buffer.alloc(0)).toString('utf8'),
+    first_ending: tracker.firstLineEnding,
+    utf8_line: utf8 < 0 ? null : utf8 + 1,
+    open_quote_line: tracker.openQuoteLine,
+    mixed_line: tracker.mixedEnding?.line ?? null,
+    mixed_ending: tracker.mixedEnding?.ending ?? null,
+    shift_line: shift < 0 ? null : shift + 1,
+  };
+}
+
+/**
+ * Rows and the first malformed record as Spark's CSV reader counts them with a schema of `width`
+ * columns: records, not lines (a quoted field runs across line breaks), blank lines skipped.
+ * Unless every column is read, only a record with too few fields is seen.
+ */
+function readRecords(file: FileSpec, width: number, allRead: boolean, header: boolean): { rows: number; bad: { record: number; text: string } | null } {
+  if (!file.content) {
+    const badLine = width !== file.columns.length ? 2 : allRead ? (file.wideLine ?? null) : null;
+    return { rows: file.rows, bad: badLine === null ? null : { record: badLine - 1, text: 'x,y,extra' } };
+  }
+  const records = csvRecords(file.content.toString('utf8')).slice(header ? 1 : 0);
+  const bad = records.findIndex((r) => r.fields.length < width || (allRead && r.fields.length > width));
+  return { rows: records.length, bad: bad < 0 ? null : { record: bad + 1, text: records[bad]?.text ?? '' } };
+}
+
+/** RFC 4180 records of a comma-delimited text: each with its fields and its text; blank lines are no record. */
+function csvRecords(text: string): { fields: string[]; text: string }[] {
+  const out: { fields: string[]; text: string }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let start = 0;
+  const endRecord = (end: number) => {
+    if (end > start) out.push({ fields: [...fields, field], text: text.slice(start, end) });
+    fields = [];
+    field = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else if (c === '\r' || c === '\n') {
+      endRecord(i);
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      start = i + 1;
+    } else field += c;
+  }
+  endRecord(text.length);
+  return out;
 }
 
 /** Undoes the Spark literal function's escapes. */
@@ -384,7 +504,7 @@ export function populate(model: WarehouseModel, scenario: Scenario): { config: s
       table: `\`dev\`.\`falcon_bronze\`.\`raw_s${k}\``,
       status: bad ? 'QUARANTINED' : 'SUCCESS',
       rows: bad ? 0 : rows,
-      reason: wide ? /^line 2: malformed record \(wrong number of columns\)/ : quote ? /^line 2: unterminated quote$/ : corrupt ? /^not a readable parquet file: .*not a Parquet file/ : null,
+      reason: wide ? /^line 2: malformed record \(wrong number of columns\)/ : quote ? /^line 2: unterminated quote: the quoted field that opens on this line is never closed$/ : corrupt ? /^not a readable parquet file: .*not a Parquet file/ : null,
     });
   }
   const dir = mkdtempSync(join(tmpdir(), 'dlh-dbx-'));

@@ -11,6 +11,9 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
+import { malformedRecordReason, mixedEndingReason, openQuoteReason, type LineEnding } from './csv-lines.js';
+import { csvReaderOptions, insideQuote, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
+import { firstLineReason } from './first-line.js';
 import { deleteFilesStatement, pathRows, SAFE_TYPE, trackerSummary } from './shared.js';
 
 const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
@@ -23,12 +26,12 @@ const FILE_NAME = sql.raw('_metadata.file_name');
 
 /**
  * Databricks SQL warehouse: `LIST` sees files without reading them; each folder's files are read
- * by `read_files` first (a text scan for their first lines and lines no CSV record can come from,
- * then Spark's CSV reader with an explicit schema and a corrupt-record column, or parquet with
- * the table's types as hints), and loaded by `COPY INTO ... FILES = (...)` with `force`: the
- * tracker, not COPY INTO's load history, decides what is loaded. Rows per file are counted from
- * what landed. Everything else (MERGE, tracker, lease, reconcile) is the Spark SQL that OSS
- * Spark + Delta runs in CI.
+ * by `read_files` first (for delimited files a text scan: first lines, how lines end, quotes never
+ * closed, invalid UTF-8; then Spark's CSV reader with each header's columns and a corrupt-record
+ * column, or parquet with the table's types as hints), and loaded by `COPY INTO ... FILES = (...)`
+ * with `force`: the tracker, not COPY INTO's load history, decides what is loaded. Rows per file
+ * are counted from what landed. Everything else (MERGE, tracker, lease, reconcile) is the Spark
+ * SQL that OSS Spark + Delta runs in CI.
  */
 export const databricksBronze: BronzeAdapter = {
   listStatement(_engine, request) {
@@ -58,7 +61,7 @@ export const databricksBronze: BronzeAdapter = {
 
   planLoad(engine, request) {
     // A plan reads no file, so it shows each folder's first read and its COPY INTO; a run checks each distinct header between them.
-    return chunks(request.files).flatMap((chunk) => [chunk.format === 'delimited' ? scanStatement(chunk) : checkStatement({ ...chunk, columns: null }, new Map()), copyStatement(engine, request, chunk)]);
+    return chunks(request.files).flatMap((chunk) => [chunk.format === 'delimited' ? scanStatement(chunk) : checkStatement(unscanned(chunk), new Map()), copyStatement(engine, request, unscanned(chunk))]);
   },
 
   async load(engine, request) {
@@ -75,7 +78,7 @@ export const databricksBronze: BronzeAdapter = {
     const expected = new Map<string, number>();
     const copied: ListedFile[] = [];
     for (const chunk of chunks(request.files)) {
-      const groups = chunk.format === 'delimited' ? await scanDelimited(engine, chunk, quarantine, fail) : [{ ...chunk, columns: null }];
+      const groups = chunk.format === 'delimited' ? await scanDelimited(engine, chunk, quarantine, fail) : [unscanned(chunk)];
       for (const group of groups) {
         const live = { ...group, files: group.files.filter((f) => !outcomes.has(f.path)) };
         if (live.files.length === 0) continue;
@@ -123,9 +126,17 @@ interface Chunk {
   readonly files: readonly ListedFile[];
 }
 
-/** A chunk's files with one first line: their CSV columns (null for parquet, whose columns are in its footer). */
+/** A chunk's files with one first line and line ending: their CSV columns (null for parquet, whose columns are in its footer). */
 interface Group extends Chunk {
   readonly columns: readonly string[] | null;
+  readonly ending: LineEnding | null;
+  /** Per file name, the first line that starts no record (null: every line starts one), below which record N starts on line N. */
+  readonly shiftLines: ReadonlyMap<string, number | null>;
+}
+
+/** A chunk read as it is, without a text scan (parquet, and a plan). */
+function unscanned(chunk: Chunk): Group {
+  return { ...chunk, columns: null, ending: null, shiftLines: new Map() };
 }
 
 function chunks(files: readonly ListedFile[]): Chunk[] {
@@ -144,24 +155,10 @@ function chunks(files: readonly ListedFile[]): Chunk[] {
   return out;
 }
 
-/** The reader options of a config row, shared by the check (`read_files`) and the load (COPY INTO's FORMAT_OPTIONS). */
-function formatOptions(config: ListedFile['config']): { fileFormat: string; options: [string, string][] } {
+/** The reader options of a group, shared by the check (`read_files`) and the load (COPY INTO's FORMAT_OPTIONS): Spark's CSV options, lineSep from the text scan. */
+function formatOptions(config: ListedFile['config'], ending: LineEnding | null = null): { fileFormat: string; options: [string, string][] } {
   if (config.fileFormat === 'parquet') return { fileFormat: 'PARQUET', options: [['mergeSchema', 'true']] };
-  return {
-    fileFormat: 'CSV',
-    options: [
-      ['header', String(config.hasHeader)],
-      ['sep', config.delimiter ?? ','],
-      ['quote', '"'],
-      ['escape', '"'],
-      ['inferSchema', 'false'],
-      // As on Spark: records, not lines; a NUL marks unquoted empty fields, so a quoted empty one stays ''.
-      ['multiLine', 'true'],
-      ['nullValue', '\u0000'],
-      ['mergeSchema', 'true'],
-      ['mode', 'PERMISSIVE'],
-    ],
-  };
+  return { fileFormat: 'CSV', options: [...csvReaderOptions(config, ending), ['mergeSchema', 'true'], ['mode', 'PERMISSIVE']] };
 }
 
 /** `read_files(path, name => value, ...)`: the argument list built once, so no option left out leaves an empty slot. */
@@ -170,26 +167,77 @@ function readFiles(path: string, format: string, options: readonly (readonly [st
   return sql`read_files(${sql.join(args)})`;
 }
 
-/**
- * One text scan per chunk: each file's first line, and its first line that no CSV record can come
- * from (an odd number of quotes, or invalid UTF-8), as the Spark loader finds them. Files are then
- * grouped by first line, so each group is read with its own header's columns.
- */
+/** One text scan per chunk (at most 1000 files of a folder): the files' text split at LF, as `textScan` takes it. */
 function scanStatement(chunk: Chunk): Sql {
-  return sql`SELECT name, MIN_BY(value, line) AS first_line, MIN(CASE WHEN kind IS NOT NULL THEN line END) AS bad_line, MIN_BY(kind, CASE WHEN kind IS NOT NULL THEN line END) AS bad_kind
+  const read = readFiles(globOf(chunk.directory, chunk.files), 'text', [['lineSep', '\n']]);
+  return textScan(sql`(SELECT ${FILE_NAME} AS name, monotonically_increasing_id() AS id, _metadata.file_size AS size, value FROM ${read})`, chunk.config.delimiter ?? ',');
+}
+
+/**
+ * The text scan of delimited files, over `records`: rows (name, id, size, value) holding each
+ * file's text split at LF (LF removed), as `read_files(..., format => 'text', lineSep => '\n')`
+ * reads it, `id` increasing through a file, `size` its bytes. Each record is split again at CR,
+ * so lines are the file's physical lines whatever ends them (LF, CRLF, CR), and each line knows
+ * its ending: a CR followed by the LF that ended the record is a CRLF; the last record has no LF
+ * when the bytes read reach one past the file's size. Per file: its first line, how its first
+ * line outside a quoted field ends, the first line of invalid UTF-8, the line where a quote
+ * never closed opens (the Spark loader's regexes and fold), the first line outside a quoted
+ * field that ends otherwise, and the first line that starts no record (blank, or inside a quoted
+ * field): up to it, record N starts on line N. One sort per file serves every window.
+ * Exported for the test that runs it on Spark.
+ */
+export function textScan(records: Sql, delimiter: string): Sql {
+  const inFile = sql.raw('PARTITION BY name ORDER BY id, pos ROWS BETWEEN UNBOUNDED PRECEDING');
+  // Splitting text decodes it, so a record of invalid UTF-8 that holds CR-ended lines is split again as bytes (hex pairs) to tell which line it is.
+  const rawPiece = sql`unhex(replace(r.raw_parts[p.pos], ' ', ''))`;
+  const rawParts = sql`CASE WHEN encode(value, 'UTF-8') <> CAST(value AS BINARY) AND instr(value, ${sql.literal('\r')}) > 0 THEN split(regexp_replace(hex(CAST(value AS BINARY)), '(..)', '$1 '), '0D ', -1) END`;
+  const lastSet = (value: string) => sql`last_value(CASE WHEN t IN (0, 3) THEN ${sql.raw(value)} END, true) OVER before`;
+  return sql`SELECT name, first_line, first_ending, utf8_line, mixed_line, mixed_ending, shift_line, ${OPEN_QUOTE_LINE} AS open_quote_line
 FROM (
-  SELECT ${FILE_NAME} AS name, value, row_number() OVER (PARTITION BY ${FILE_NAME} ORDER BY monotonically_increasing_id()) AS line,
-    CASE WHEN encode(value, 'UTF-8') <> CAST(value AS BINARY) THEN 'invalid UTF-8' WHEN size(split(value, '"', -1)) % 2 = 0 THEN 'unterminated quote' END AS kind
-  FROM ${readFiles(globOf(chunk.directory, chunk.files), 'text', [])}
-) AS l
-GROUP BY name`;
+  SELECT name, MAX(CASE WHEN line = 1 THEN value END) AS first_line, MAX(first_ending) AS first_ending, MIN(line) FILTER (WHERE bad_utf8) AS utf8_line,
+    MIN(line) FILTER (WHERE NOT inside AND ending <> first_ending) AS mixed_line, MIN_BY(ending, line) FILTER (WHERE NOT inside AND ending <> first_ending) AS mixed_ending,
+    MIN(line) FILTER (WHERE inside_before OR value = '') AS shift_line, ${QUOTE_FOLD}
+  FROM (
+    SELECT *, first_value(CASE WHEN NOT inside THEN ending END, true) OVER w AS first_ending
+    FROM (
+      SELECT *, CASE WHEN inside_before THEN t >= 2 ELSE t % 2 = 1 END AS inside
+      FROM (
+        SELECT name, id, pos, line, value, bad_utf8, t, flips,
+          CASE WHEN pos < last_pos - 1 OR (pos = last_pos - 1 AND NOT ends_with_cr) THEN 'CR'
+            WHEN pos = last_pos - 1 THEN CASE WHEN read_bytes = size + 1 THEN 'CR' ELSE 'CRLF' END
+            WHEN read_bytes = size + 1 THEN NULL ELSE 'LF' END AS ending,
+          ${insideQuote(lastSet('t'), sql`flips - CASE WHEN t = 1 THEN 1 ELSE 0 END`, lastSet('flips'))} AS inside_before
+        FROM (
+          SELECT *, row_number() OVER w AS line, SUM(CASE WHEN t = 1 THEN 1 ELSE 0 END) OVER w AS flips, SUM(CASE WHEN pos = 0 THEN bytes + 1 ELSE 0 END) OVER w AS read_bytes
+          FROM (
+            SELECT r.name, r.id, r.size, r.bytes, p.pos, size(r.parts) - 1 AS last_pos, r.parts[size(r.parts) - 1] = '' AS ends_with_cr, p.piece AS value,
+              CASE WHEN NOT r.bad_record THEN FALSE WHEN r.raw_parts IS NULL THEN TRUE ELSE encode(CAST(${rawPiece} AS STRING), 'UTF-8') <> ${rawPiece} END AS bad_utf8, ${quoteTransition(sql.raw('p.piece'), delimiter)} AS t
+            FROM (
+              SELECT name, id, size, octet_length(value) AS bytes, encode(value, 'UTF-8') <> CAST(value AS BINARY) AS bad_record, split(value, ${sql.literal('\r')}, -1) AS parts, ${rawParts} AS raw_parts
+              FROM ${records}
+            ) AS r
+            LATERAL VIEW posexplode(r.parts) p AS pos, piece
+            WHERE p.pos = 0 OR p.pos < size(r.parts) - 1 OR p.piece <> ''
+          ) AS pieces
+          WINDOW w AS (${inFile} AND CURRENT ROW)
+        ) AS numbered
+        WINDOW before AS (${inFile} AND 1 PRECEDING)
+      ) AS ended
+    ) AS stated
+    WINDOW w AS (${inFile} AND CURRENT ROW)
+  ) AS lines
+  WHERE line = 1 OR bad_utf8 OR t <> 2 OR inside_before OR value = '' OR (NOT inside AND ending <> first_ending)
+  GROUP BY name
+) AS files`;
 }
 
 async function scanDelimited(engine: Engine, chunk: Chunk, quarantine: (f: ListedFile, reason: string) => void, fail: (f: ListedFile, reason: string) => void): Promise<Group[]> {
   const rows = await engine.query(scanStatement(chunk));
   const byName = new Map(rows.map((r) => [String(r['name']), r]));
-  const groups = new Map<string, Group & { files: ListedFile[] }>();
+  const groups = new Map<string, Group & { files: ListedFile[]; shiftLines: Map<string, number | null> }>();
   const unknown = [...byName.keys()].filter((name) => !chunk.files.some((f) => f.name === name));
+  const delimiter = chunk.config.delimiter ?? ',';
+  const lineOf = (value: unknown) => (value === null || value === undefined ? null : Number(value));
   for (const file of chunk.files) {
     const row = byName.get(file.name);
     // Every non-empty file has a first line: a file missing here was read under another name, so its rows could not be attributed to its path.
@@ -197,20 +245,38 @@ async function scanDelimited(engine: Engine, chunk: Chunk, quarantine: (f: Liste
       fail(file, `the warehouse did not read ${file.name} under its listed name${unknown.length > 0 ? ` (it reported ${unknown.slice(0, 3).join(', ')})` : ''}: not loaded`);
       continue;
     }
-    if (row['bad_line'] !== null && row['bad_line'] !== undefined) {
-      quarantine(file, `line ${String(row['bad_line'])}: ${String(row['bad_kind'])}`);
+    const firstLine = String(row['first_line'] ?? '');
+    // As where the hub reads the files itself: the first line, then a quote never closed or invalid UTF-8 (whichever comes first), then mixed line endings.
+    const early = firstLineReason(Buffer.from(firstLine, 'utf8'), delimiter, file.config.hasHeader);
+    const quote = lineOf(row['open_quote_line']);
+    const utf8 = lineOf(row['utf8_line']);
+    const mixed = lineOf(row['mixed_line']);
+    const first = (row['first_ending'] ?? null) as LineEnding | null;
+    const reason =
+      early ??
+      (quote !== null && (utf8 === null || quote <= utf8)
+        ? openQuoteReason(quote)
+        : utf8 !== null
+          ? `line ${utf8}: invalid UTF-8`
+          : mixed !== null && first !== null
+            ? mixedEndingReason({ line: mixed, ending: row['mixed_ending'] as LineEnding, first })
+            : null);
+    if (reason !== null) {
+      quarantine(file, reason);
       continue;
     }
     let columns: string[];
     try {
-      columns = headerColumns(String(row['first_line'] ?? ''), file.config);
+      columns = headerColumns(firstLine, file.config);
     } catch (error) {
       quarantine(file, `line 1: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    const key = JSON.stringify(columns);
-    const group = groups.get(key) ?? { ...chunk, columns, files: [] };
+    // One read per header and line ending: the reader is told the ending (lineSep), as on Spark.
+    const key = JSON.stringify([columns, first]);
+    const group = groups.get(key) ?? { ...chunk, columns, ending: first, shiftLines: new Map<string, number | null>(), files: [] };
     group.files.push(file);
+    group.shiftLines.set(file.name, lineOf(row['shift_line']));
     groups.set(key, group);
   }
   return [...groups.values()];
@@ -233,7 +299,7 @@ function headerColumns(line: string, config: ListedFile['config']): string[] {
  * data column.
  */
 function checkStatement(group: Group, tableTypes: ReadonlyMap<string, string>): Sql {
-  const { options } = formatOptions(group.config);
+  const { options } = formatOptions(group.config, group.ending);
   const glob = globOf(group.directory, group.files);
   if (group.format === 'parquet') {
     const hints = [...tableTypes].map(([name, type]) => `${quoteDdl(name)} ${safeType(type)}`).join(', ');
@@ -245,8 +311,7 @@ GROUP BY ${FILE_NAME}`;
   const columns = group.columns ?? [];
   const schema = [...columns.map((c) => `${quoteDdl(c)} STRING`), `${CORRUPT} STRING`].join(', ');
   const read = readFiles(glob, 'csv', [['schema', schema], ...options.filter(([k]) => k !== 'mergeSchema'), ['columnNameOfCorruptRecord', CORRUPT]]);
-  const header = group.config.hasHeader ? 1 : 0;
-  return sql`SELECT name, COUNT(*) AS row_count, COUNT_IF(bad IS NOT NULL) AS bad_rows, MIN(CASE WHEN bad IS NOT NULL THEN record END) + ${sql.raw(String(header))} AS bad_line,
+  return sql`SELECT name, COUNT(*) AS row_count, COUNT_IF(bad IS NOT NULL) AS bad_rows, MIN(CASE WHEN bad IS NOT NULL THEN record END) AS bad_record,
   MIN_BY(bad, CASE WHEN bad IS NOT NULL THEN record END) AS bad_text, MAX(all_columns) AS all_columns
 FROM (
   SELECT ${FILE_NAME} AS name, ${sql.raw(CORRUPT)} AS bad, hash(${sql.join(columns.map((c) => sql.column(c)))}) AS all_columns,
@@ -291,9 +356,17 @@ async function checkGroup(
     const file = byName.get(String(row['name']));
     if (!file) continue;
     if (Number(row['bad_rows']) > 0) {
-      const text = String(row['bad_text'] ?? '').slice(0, 200);
-      if (group.format === 'parquet') quarantine(file, `type clash with the table: ${rescuedColumns(text)} do not fit the table's types (rescued data: ${text})`);
-      else quarantine(file, `line ${String(row['bad_line'])}: malformed record (wrong number of columns): ${text}`);
+      if (group.format === 'parquet') {
+        const text = String(row['bad_text'] ?? '').slice(0, 200);
+        quarantine(file, `type clash with the table: ${rescuedColumns(text)} do not fit the table's types (rescued data: ${text})`);
+      }
+      else {
+        // Record N (the header is record 1) starts on line N up to the first line that starts none; past it the hub, which cannot read the file, gives the record's number.
+        const record = Number(row['bad_record']);
+        const line = record + (group.config.hasHeader ? 1 : 0);
+        const shift = group.shiftLines.get(file.name) ?? null;
+        quarantine(file, malformedRecordReason(shift === null || line < shift ? `line ${line}` : `record ${record}`, String(row['bad_text'] ?? '')));
+      }
     } else counts.set(file.name, Number(row['row_count']));
   }
   if (unknown.length > 0) {
@@ -312,8 +385,8 @@ function rescuedColumns(text: string): string {
   }
 }
 
-function copyStatement(engine: Engine, request: LoadRequest, chunk: Chunk): Sql {
-  const { fileFormat, options } = formatOptions(chunk.config);
+function copyStatement(engine: Engine, request: LoadRequest, chunk: Group): Sql {
+  const { fileFormat, options } = formatOptions(chunk.config, chunk.ending);
   const renderOptions = (pairs: [string, string][]) => sql.join(pairs.map(([k, v]) => sql`${sql.literal(k)} = ${sql.literal(v)}`));
   // The tracker decides what is loaded: COPY INTO's own history would skip a file it loaded before, even one whose rows were removed since.
   return sql`COPY INTO ${targetName(engine, request.table)}
