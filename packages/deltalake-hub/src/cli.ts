@@ -4,6 +4,7 @@ import {
   createEngine,
   createLogger,
   formatIssue,
+  HUB_VERSION,
   isHubError,
   loadSettings,
   readJobParameters,
@@ -150,6 +151,7 @@ function print(ctx: Context, document: unknown, text: string): void {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('deltalake-hub')
     .description('Load raw files into Delta Lake bronze tables from a spoke config CSV, with SQL pushed down to DuckDB, Spark + Delta or Databricks.')
+    .version(HUB_VERSION, '-V, --version', 'print the @org/deltalake-hub version')
     .showHelpAfterError()
     .addHelpText('after', EXIT_CODES_HELP);
 

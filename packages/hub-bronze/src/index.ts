@@ -1,5 +1,6 @@
 export { runBronze, planBronze, exitCodeFor } from './run-bronze.js';
 export type { BronzePlan } from './run-bronze.js';
+export type { ListedFile } from './loaders/bronze-adapter.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';
 export { applyDdl, ddlStatements, METADATA_SCHEMA } from './ddl.js';

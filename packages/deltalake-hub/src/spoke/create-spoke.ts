@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ParameterError } from '@org/hub-core';
+import { HUB_VERSION, HubError, ParameterError } from '@org/hub-core';
 
 export interface CreateSpokeOptions {
   /** The spoke's name: package `@org/spoke-<name>`, folder `spokes/<name>`, runner `<name>-bronze-runner.ts`. */
@@ -11,7 +11,7 @@ export interface CreateSpokeOptions {
   readonly lob: string;
   /** Where to create it; default `spokes/<name>` under the current directory. */
   readonly targetDir?: string | undefined;
-  /** The `@org/deltalake-hub` version to pin, or `workspace:*`; default this hub's own version. */
+  /** The `@org/deltalake-hub` version to pin; default this hub's own version, exactly (`workspace:*` inside the hub's workspace). */
   readonly hubVersion?: string | undefined;
 }
 
@@ -21,8 +21,19 @@ export interface CreateSpokeResult {
   readonly files: string[];
 }
 
-/** Shipped beside dist/ and src/ alike (package.json "files"), so this resolves from either. */
-export const SPOKE_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/spoke/', import.meta.url));
+/**
+ * templates/spoke/ of this package (package.json "files"): looked up from this module, which runs
+ * from src/spoke/ (tests), from the bundle in dist/ (the CLI) or from an install under node_modules.
+ */
+export function spokeTemplateDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'templates', 'spoke');
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new HubError('ENGINE_ERROR', `cannot find templates/spoke/ of @org/deltalake-hub above ${fileURLToPath(import.meta.url)}; reinstall the package`);
+}
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 /** A LOB becomes part of schema names and job keys, so it must be an identifier. */
@@ -42,13 +53,14 @@ export async function createSpoke(options: CreateSpokeOptions): Promise<CreateSp
   const tokens: Record<string, string> = {
     __NAME_PASCAL__: name.split('-').map(capitalize).join(''),
     __LOB_TITLE__: capitalize(lob),
-    __HUB_VERSION__: options.hubVersion ?? ownVersion(),
+    __HUB_VERSION__: options.hubVersion ?? HUB_VERSION,
     __NAME__: name,
     __LOB__: lob,
   };
+  const templateDir = spokeTemplateDir();
   const files: string[] = [];
-  for (const templateFile of await listFiles(SPOKE_TEMPLATE_DIR)) {
-    const rel = relative(SPOKE_TEMPLATE_DIR, templateFile).split('\\').join('/');
+  for (const templateFile of await listFiles(templateDir)) {
+    const rel = relative(templateDir, templateFile).split('\\').join('/');
     const base = rel.split('/').pop() ?? rel;
     const renamed = RENAMES[base] ? rel.slice(0, rel.length - base.length) + RENAMES[base] : rel;
     const target = substitute(renamed, tokens);
@@ -69,11 +81,6 @@ function substitute(text: string, tokens: Record<string, string>): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function ownVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? '*';
 }
 
 async function listFiles(dir: string): Promise<string[]> {
