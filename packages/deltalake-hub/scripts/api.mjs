@@ -25,9 +25,12 @@ function extract({ report, rollup, localBuild, messageCallback = quietInfo }) {
   return Extractor.invoke(config, { localBuild, messageCallback });
 }
 
+/** Reports on the report file that this script words itself, below. */
+const REPORT_MESSAGES = new Set(['console-api-report-not-copied', 'console-api-report-copied', 'console-api-report-created', 'console-api-report-unchanged', 'console-api-report-diff']);
+
 /** API Extractor's own progress lines ("Analysis will use...") are noise in a build log; its warnings and errors are not. */
 function quietInfo(message) {
-  if (message.logLevel === 'info' || message.logLevel === 'verbose') message.handled = true;
+  if (message.logLevel === 'info' || message.logLevel === 'verbose' || REPORT_MESSAGES.has(message.messageId)) message.handled = true;
 }
 
 export async function rollUpTypes() {

@@ -13,6 +13,8 @@ export interface CreateSpokeOptions {
   readonly targetDir?: string | undefined;
   /** The `@org/deltalake-hub` version to pin; default this hub's own version, exactly (`workspace:*` inside the hub's workspace). */
   readonly hubVersion?: string | undefined;
+  /** The npm registry (feed) holding `@org` packages: written to the spoke's `.npmrc` as `@org:registry`. */
+  readonly registry?: string | undefined;
 }
 
 export interface CreateSpokeResult {
@@ -36,6 +38,7 @@ export function spokeTemplateDir(): string {
 }
 
 const NAME = /^[a-z][a-z0-9-]*$/;
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 /** A LOB becomes part of schema names and job keys, so it must be an identifier. */
 const LOB = /^[a-z][a-z0-9_]*$/;
 /** npm drops a package's .gitignore on publish, so the template stores it under another name. */
@@ -46,6 +49,11 @@ export async function createSpoke(options: CreateSpokeOptions): Promise<CreateSp
   const { name, lob } = options;
   if (!NAME.test(name)) throw new ParameterError('name', `${JSON.stringify(name)} is not a spoke name: lowercase letters, digits and -, starting with a letter (e.g. eagle)`);
   if (!LOB.test(lob)) throw new ParameterError('lob', `${JSON.stringify(lob)} is not a LOB name: lowercase letters, digits and _, starting with a letter (e.g. eagle)`);
+  const hubVersion = options.hubVersion ?? HUB_VERSION;
+  if (hubVersion !== 'workspace:*' && !EXACT_VERSION.test(hubVersion)) {
+    throw new ParameterError('hubVersion', `${JSON.stringify(hubVersion)} is not an exact version (e.g. 1.2.0): a spoke pins one hub version; nothing was written`);
+  }
+  const registry = options.registry === undefined ? undefined : registryUrl(options.registry);
   const dir = resolve(options.targetDir ?? join('spokes', name));
   if (existsSync(dir) && (await readdir(dir)).length > 0) {
     throw new ParameterError('targetDir', `${dir} already exists and is not empty: choose another name or --dir; nothing was written`);
@@ -53,7 +61,9 @@ export async function createSpoke(options: CreateSpokeOptions): Promise<CreateSp
   const tokens: Record<string, string> = {
     __NAME_PASCAL__: name.split('-').map(capitalize).join(''),
     __LOB_TITLE__: capitalize(lob),
-    __HUB_VERSION__: options.hubVersion ?? HUB_VERSION,
+    __HUB_VERSION__: hubVersion,
+    // The hub's pipeline templates are referenced at the tag of the pinned version (this hub's own in its workspace).
+    __HUB_TAG__: `v${hubVersion === 'workspace:*' ? HUB_VERSION : hubVersion}`,
     __NAME__: name,
     __LOB__: lob,
   };
@@ -70,7 +80,22 @@ export async function createSpoke(options: CreateSpokeOptions): Promise<CreateSp
     await writeFile(join(dir, target), content, { flag: 'wx' });
     files.push(target);
   }
+  if (registry) {
+    await writeFile(join(dir, '.npmrc'), `# @org packages (the hub) come from this registry; CI authenticates to it (npmAuthenticate, setup-node).\n@org:registry=${registry}\n`, { flag: 'wx' });
+    files.push('.npmrc');
+  }
   return { dir, files: files.sort() };
+}
+
+function registryUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ParameterError('registry', `${JSON.stringify(value)} is not a registry URL (e.g. https://pkgs.dev.azure.com/org/project/_packaging/feed/npm/registry/); nothing was written`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ParameterError('registry', `${value} is not an http(s) registry URL; nothing was written`);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 function substitute(text: string, tokens: Record<string, string>): string {
