@@ -82,6 +82,13 @@ function published(): string[] {
   return ([] as string[]).concat(JSON.parse(view.stdout) as string | string[]);
 }
 
+/** hub_version of every tracker row in the spoke's embedded warehouse, by file then load time. */
+function trackerVersions(): string[] {
+  const query = "SELECT hub_version FROM dev_catalog.bronze_metadata.load_tracker ORDER BY file_path, load_timestamp";
+  const script = `import('${HUB}').then(async (m) => { const e = await m.createDuckDbEngine({ warehouse: '.deltalake-hub/warehouse' }); await e.prepareCatalogs(['dev_catalog']); process.stdout.write(JSON.stringify((await e.query(${JSON.stringify(query)})).map((r) => r.hub_version))); await e.close(); })`;
+  return JSON.parse(ok(`node -e ${JSON.stringify(script)}`, SPOKE, npm10).stdout) as string[];
+}
+
 /** The next minor version, computed here rather than by changesets. */
 function nextMinor(v: string): string {
   const [major, minor] = v.split('.').map(Number);
@@ -247,12 +254,14 @@ describe.sequential('the hub released to a registry and pinned by a spoke', () =
     const files = readdirSync(samples).sort();
     const rows = files.reduce((sum, f) => sum + readFileSync(join(samples, f), 'utf8').split('\n').filter((l) => l.trim()).length - 1, 0);
     const load = ok('npm run -s bronze:sample -- --json', SPOKE, npm10);
-    const summary = JSON.parse(load.stdout) as { status: string; files: { path: string; rows: number; status: string }[] };
+    const summary = JSON.parse(load.stdout) as { status: string; hubVersion: string; files: { path: string; rows: number; status: string }[] };
     expect(summary.status).toBe('SUCCESS');
+    expect(summary.hubVersion).toBe(X);
     expect(summary.files.map((f) => f.path.split('/').pop()).sort()).toEqual(files);
     expect(summary.files.reduce((sum, f) => sum + f.rows, 0)).toBe(rows);
     const status = JSON.parse(ok('npx deltalake-hub status --catalog dev_catalog --json', SPOKE, npm10).stdout) as Record<string, unknown>[];
     expect(status.map((r) => r['load_status'])).toEqual(files.map(() => 'SUCCESS'));
+    expect(trackerVersions()).toEqual(files.map(() => X));
   });
 
   it('installs the same spoke with pnpm', () => {
@@ -319,6 +328,11 @@ describe.sequential('the hub released to a registry and pinned by a spoke', () =
     expect(ok('npx deltalake-hub --version', SPOKE, npm10).stdout).toBe(`${next}\n`);
     expect(ok(hasMarker, SPOKE, npm10).stdout).toBe('true\n');
     expect(ok('npx deltalake-hub spoke check .', SPOKE, npm10).stdout).toBe('.: ok\n');
+    // Which version loaded each file: a forced reload under X+1 is recorded as X+1 beside X's first load.
+    const reload = JSON.parse(ok('npm run -s bronze:sample -- --json --force', SPOKE, npm10).stdout) as { status: string; hubVersion: string };
+    expect(reload).toMatchObject({ status: 'SUCCESS', hubVersion: next });
+    const samples = readdirSync(join(SPOKE, 'raw', 'eagle', 'transactions'));
+    expect(trackerVersions()).toEqual(samples.flatMap(() => [X, next]));
   });
 
   it('classifies every script step of every pipeline: run above, or the reason it is not', () => {
