@@ -63,7 +63,7 @@ describe('the packed @org/deltalake-hub', () => {
     const [tarball] = readdirSync(out).filter((f) => f.endsWith('.tgz'));
     expect(tarball).toBe(`org-deltalake-hub-${version}.tgz`);
     const entries = spawnSync('tar', ['-tzf', join(out, tarball ?? '')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((e) => e.replace(/^package\//, ''));
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'bin/deltalake-hub.js', 'ddl/duckdb/load_tracker.sql', 'ddl/delta/load_tracker.sql', 'templates/spoke/package.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'bin/deltalake-hub.js', 'dist/ddl/duckdb/load_tracker.sql', 'dist/ddl/delta/load_tracker.sql', 'templates/spoke/package.json']) {
       expect(entries).toContain(file);
     }
     const outsideTemplate = entries.filter((e) => !e.startsWith('templates/spoke/'));
@@ -76,7 +76,9 @@ describe('the packed @org/deltalake-hub', () => {
     const check = spawnSync('node', [join(ROOT, 'scripts', 'release', 'tarball.mjs'), join(out, tarball ?? '')], { encoding: 'utf8' });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
-    // postpack removed the DDL copy prepack made.
-    expect(existsSync(join(PACKAGE_DIR, 'ddl'))).toBe(false);
+    // The DDL shipped is the workspace's.
+    for (const file of ['duckdb/load_tracker.sql', 'delta/file_config.sql']) {
+      expect(spawnSync('tar', ['-xzOf', join(out, tarball ?? ''), `package/dist/ddl/${file}`], { encoding: 'utf8' }).stdout).toBe(readFileSync(join(ROOT, 'ddl', file), 'utf8'));
+    }
   });
 });

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Builds the published package: dist/index.js (the library) and dist/cli.js (the CLI), with the
 // internal @org/hub-* packages bundled in and every other package left as a real dependency;
-// then dist/index.d.ts, the public types rolled up by API Extractor. Runs after `tsc -b`.
+// dist/ddl/, a copy of the workspace's ddl/ (ddlDirectory() finds it beside the bundle); then
+// dist/index.d.ts, the public types rolled up by API Extractor. Runs after `tsc -b`.
 // Refuses (exit 1) a bundle that imports a package the manifest does not declare, or a CLI
 // whose start-up statically loads an engine driver.
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,4 +96,6 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
+// Copied at build, not at pack, so a pack never changes what a running CLI reads.
+cpSync(join(PACKAGE_DIR, '..', '..', 'ddl'), join(DIST, 'ddl'), { recursive: true });
 await rollUpTypes();
