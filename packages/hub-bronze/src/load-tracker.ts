@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LeaseHeldError, sql, type Engine, type Sql } from '@org/hub-core';
+import { HUB_VERSION, LeaseHeldError, sql, type Engine, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
 import type { FileConfigRow, FileStatus } from './types.js';
 
@@ -52,8 +52,8 @@ GROUP BY _source_file, _batch_id`;
   }
 
   reconcileStatement(bronze: Sql, destTable: string, config: FileConfigRow): Sql {
-    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at)
-SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested
+    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
+SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
 FROM (${this.untracked(bronze, destTable)}) AS u`;
   }
 
@@ -67,11 +67,13 @@ FROM (${this.untracked(bronze, destTable)}) AS u`;
 
   recordStatement(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Sql {
     const finishedAt = new Date();
+    // Which hub version loaded a file is an audit question; inline, so the row adds no bound parameter.
+    const hubVersion = sql.literal(HUB_VERSION);
     const rows = files.map(
       (f) =>
-        sql`(${randomUUID()}, ${f.config.lob}, ${f.config.category}, ${f.config.subcategory}, ${f.name}, ${f.config.sourcePath}, ${destTable}, ${f.status}, ${finishedAt}, ${runId}, ${f.rows}, ${f.path}, ${f.sizeBytes}, ${f.modifiedAt}, CAST(${f.fileDate} AS DATE), ${f.reason}, ${startedAt}, ${finishedAt})`,
+        sql`(${randomUUID()}, ${f.config.lob}, ${f.config.category}, ${f.config.subcategory}, ${f.name}, ${f.config.sourcePath}, ${destTable}, ${f.status}, ${finishedAt}, ${runId}, ${f.rows}, ${f.path}, ${f.sizeBytes}, ${f.modifiedAt}, CAST(${f.fileDate} AS DATE), ${f.reason}, ${startedAt}, ${finishedAt}, ${hubVersion})`,
     );
-    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at) VALUES ${sql.join(rows)}`;
+    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version) VALUES ${sql.join(rows)}`;
   }
 
   /** One INSERT for every file of a table in this run. */

@@ -26,6 +26,8 @@ function warehouse(files: number): (s: CompiledStatement) => Row[] {
     if (s.sql.startsWith('SELECT run_id')) return [{ run_id: 'run-1', expires_at: new Date() }];
     if (s.sql.includes('FROM read_files')) return names.map((name) => ({ path: RAW + name, row_count: 3, bad_rows: name.endsWith('_1.csv') ? 2 : 0 }));
     if (s.sql.includes('information_schema')) return [{ n: 0 }];
+    // A tracker already migrated: DESCRIBE lists hub_version, so no ALTER follows.
+    if (s.sql.startsWith('DESCRIBE')) return ['tracker_id', 'load_status', 'file_path', 'hub_version'].map((col_name) => ({ col_name, data_type: 'string' }));
     return [];
   };
 }
@@ -46,6 +48,7 @@ describe('the Databricks rendering of a bronze run', () => {
       'CREATE TABLE IF',
       'CREATE TABLE IF',
       'CREATE TABLE IF',
+      'DESCRIBE `dev_catalog`.`bronze_metadata`.`load_tracker`',
       'MERGE INTO `dev_catalog`.`bronze_metadata`.`file_config`',
       'SELECT lob, category,',
       'MERGE INTO `dev_catalog`.`bronze_metadata`.`load_lease`',
