@@ -5,7 +5,13 @@ export { readChecksFile, parseChecksFile, runChecks, runBronzeWithChecks, exitCo
 export type { ChecksFile, QualityCheck, QualityReport, CheckResult, CheckedRunSummary, RunChecksOptions, AlertOptions } from '@org/hub-quality';
 export { main as runCli, EXIT } from './cli.js';
 export { formatSummary } from './summary.js';
-export { bundleTargets, bundleVariables } from './bundle.js';
+export { bundleTargets, bundleVariables, bundleDefaultTarget } from './bundle.js';
+export { planSpokeChain, AFTER_BRONZE_TAG } from './jobs/bundle-chain.js';
+export type { ChainPlan, PlannedStep, PlannedSqlTask, SpokeChain, SpokeChainOptions } from './jobs/bundle-chain.js';
+export { runSpokeChain, runJobChain, formatChainSummary, triggerParameters, onPartialSetting, CHAIN_EXIT, TRANSFORMS_JOB_ID_ENV } from './jobs/run-chain.js';
+export type { ChainSummary, ChainStepResult, ChainTaskResult, ChainStatus, StepStatus, ChainExitCode, OnPartial, RunJobChainOptions, SpokeChainRunOptions, DatabricksTransforms } from './jobs/run-chain.js';
+export { JobsClient, JobsApiError, jobsClientFor } from './jobs/jobs-client.js';
+export type { JobsClientOptions, JobRun, TaskRun, JobSummary } from './jobs/jobs-client.js';
 export { runSqlFiles } from './transforms/run-sql-files.js';
 export { checkSpoke } from './spoke/check-spoke.js';
 export { createSpoke, SPOKE_TEMPLATE_DIR } from './spoke/create-spoke.js';
