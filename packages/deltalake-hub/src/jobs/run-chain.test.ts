@@ -113,6 +113,17 @@ describe('one trigger on Databricks: bronze here, then the deployed after-bronze
     expect(stepsOf(summary)).toEqual([['bronze', 'SUCCESS'], ['silver', 'FAILED'], ['gold', 'NOT_RUN']]);
   });
 
+  it('exits 4 when the run outlasts the wait, reporting it still running with its page; it is not cancelled', async () => {
+    const s = await setup();
+    const { api, client } = await jobsApi([{ state: 'RUNNING', tasks: { silver: { state: 'RUNNING' } } }], s.chain.plan.jobName);
+    const summary = await runJobChain({ plan: s.chain.plan, target: 'dev', engine: s.engine, bronze: s.bronze, onPartial: 'continue', databricks: { client, jobId: 42, pollIntervalMs: 10, waitTimeoutMs: 100 } });
+    const runId = [...api.runs.keys()][0];
+    expect([summary.status, summary.exitCode, summary.error?.step]).toEqual(['FAILED', 4, 'silver']);
+    expect(stepsOf(summary)).toEqual([['bronze', 'SUCCESS'], ['silver', 'RUNNING'], ['gold', 'NOT_RUN']]);
+    expect(summary.steps[1]?.message).toBe(`run ${runId} had not ended after 0.1 s of waiting (it is RUNNING: ${api.url}/#job/42/run/${runId}); it goes on in Databricks`);
+    expect(api.requests.map((r) => r.path).filter((p) => !p.endsWith('runs/get'))).toEqual(['/api/2.1/jobs/run-now']);
+  });
+
   it('starts nothing after a partial bronze run when on_partial_bronze is stop, and exits 2', async () => {
     const s = await setup((spoke) => spoke.write('raw/mini/t_20240307_wide.csv', 'id,amount\n7,1\n8,2,extra\n'));
     const { api, client } = await jobsApi([{ state: 'TERMINATED', result: 'SUCCESS' }], s.chain.plan.jobName);

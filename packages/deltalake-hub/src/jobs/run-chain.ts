@@ -351,7 +351,7 @@ async function runDeployedJob(options: RunJobChainOptions, databricks: Databrick
     say(`${plan.jobName}: ${message}`);
     if (job.runId === null || !(error instanceof JobsApiError)) return failAll(message);
     // The run was started but could not be followed to its end: report it as running, with where to look.
-    return plan.steps.map((s, i) => ({ name: s.name, job: s.job ?? null, status: i === 0 ? 'RUNNING' : 'NOT_RUN', durationMs: null, message: i === 0 ? `${message}${job.runPageUrl ? ` (${job.runPageUrl})` : ''}` : null, tasks: [] }));
+    return plan.steps.map((s, i) => ({ name: s.name, job: s.job ?? null, status: i === 0 ? 'RUNNING' : 'NOT_RUN', durationMs: null, message: i === 0 ? `${message}${job.runPageUrl && !message.includes(job.runPageUrl) ? ` (${job.runPageUrl})` : ''}` : null, tasks: [] }));
   }
   job.runPageUrl = run.runPageUrl ?? job.runPageUrl;
   const byKey = new Map(run.tasks.map((t) => [t.taskKey, t]));
