@@ -77,7 +77,6 @@ function addChainOptions(command: Command): Command {
     .option('--as-of <yyyy-MM-dd>', 'the day the default 7-day window ends (default: today, UTC)')
     .option('--force', 'reload files already loaded, replacing their earlier rows')
     .option('--job-params <json>', 'the job parameters as JSON, as a Databricks trigger passes them, e.g. {"category":"falcon","begin_date":""}')
-    .addOption(new Option('--engine <name>', 'engine to run on').choices(['duckdb', 'spark', 'databricks']))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--json', 'print one JSON document on stdout; progress and logs go to stderr');
 }
@@ -86,22 +85,22 @@ function addChainOptions(command: Command): Command {
 export function addJobCommand(program: Command, setExit: (code: number) => void): Command {
   const job = program.command('job').description("a spoke's whole chain: bronze, then the steps of its bundle's after-bronze job (silver, gold, downstream)");
 
-  addChainOptions(
-    job
-      .command('run')
-      .description('load bronze, then run the after-bronze job: its SQL tasks here on DuckDB and Spark, the deployed job (run-now, then polled) on Databricks')
-      .option('--config <csv>', "the config CSV (default: the spoke's only configs/bronze/*.csv)")
-      .option('--checks <yml>', "the checks file run on bronze's batch (default: the spoke's only configs/quality/*.yml, if any)")
-      .option('--warehouse <dir>', 'embedded engine: folder of <catalog>.duckdb files (default .deltalake-hub/warehouse)')
-      .option('--source-root <from=to>', 'map a cloud prefix to a local folder, e.g. abfss://raw@acct.dfs.core.windows.net/=./data (repeatable)', collect, [])
-      .option('--metadata-catalog <name>', 'catalog holding bronze_metadata (default: the catalog variable)')
-      .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds)
-      .addOption(new Option('--on-partial <what>', 'after a partial bronze run: continue or stop (default: the target\'s on_partial_bronze variable, else continue)').choices(['continue', 'stop']))
-      .option('--job-id <id>', `databricks: the deployed after-bronze job's id (or ${TRANSFORMS_JOB_ID_ENV}; default: found by its name)`, jobId)
-      .option('--poll-interval <seconds>', 'databricks: seconds between two looks at the run (default 10)', seconds)
-      .option('--wait-timeout <seconds>', 'databricks: stop waiting for the run after this long, exit 4; the run goes on (default 0: no limit)', seconds)
-      .addHelpText('after', JOB_EXIT_HELP),
-  ).action(async (flags: JobFlags) => {
+  const run = addChainOptions(
+    job.command('run').description('load bronze, then run the after-bronze job: its SQL tasks here on DuckDB and Spark, the deployed job (run-now, then polled) on Databricks'),
+  )
+    .addOption(new Option('--engine <name>', 'engine to run on').choices(['duckdb', 'spark', 'databricks']))
+    .option('--config <csv>', "the config CSV (default: the spoke's only configs/bronze/*.csv)")
+    .option('--checks <yml>', "the checks file run on bronze's batch (default: the spoke's only configs/quality/*.yml, if any)")
+    .option('--warehouse <dir>', 'embedded engine: folder of <catalog>.duckdb files (default .deltalake-hub/warehouse)')
+    .option('--source-root <from=to>', 'map a cloud prefix to a local folder, e.g. abfss://raw@acct.dfs.core.windows.net/=./data (repeatable)', collect, [])
+    .option('--metadata-catalog <name>', 'catalog holding bronze_metadata (default: the catalog variable)')
+    .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds)
+    .addOption(new Option('--on-partial <what>', 'after a partial bronze run: continue or stop (default: the target\'s on_partial_bronze variable, else continue)').choices(['continue', 'stop']))
+    .option('--job-id <id>', `databricks: the deployed after-bronze job's id (or ${TRANSFORMS_JOB_ID_ENV}; default: found by its name)`, jobId)
+    .option('--poll-interval <seconds>', 'databricks: seconds between two looks at the run (default 10)', seconds)
+    .option('--wait-timeout <seconds>', 'databricks: stop waiting for the run after this long, exit 4; the run goes on (default 0: no limit)', seconds)
+    .addHelpText('after', JOB_EXIT_HELP);
+  run.action(async (flags: JobFlags) => {
     const settings = loadSettings({ engine: flags.engine, warehouse: flags.warehouse, logLevel: flags.logLevel });
     const logger = createLogger({ level: settings.logLevel });
     const { params, chain } = readSpokeChain(flags, logger);
