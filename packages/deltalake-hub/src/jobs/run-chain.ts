@@ -256,7 +256,7 @@ export async function runJobChain(options: RunJobChainOptions): Promise<ChainSum
     job: null,
     status: bronzeStatus,
     durationMs: Date.now() - bronzeStart,
-    message: `run ${summary.runId}: ${loaded}/${summary.files.length} files loaded${checksFailed ? `; checks failed: ${failedChecks(summary.quality)}` : ''}`,
+    message: `run ${summary.runId}: ${summary.files.length === 0 ? 'nothing to load' : `${loaded}/${summary.files.length} files loaded`}${checksFailed ? `; checks failed: ${failedChecks(summary.quality)}` : ''}`,
     tasks: [],
   };
   say(`bronze: ${bronzeStatus} in ${seconds(bronzeStep.durationMs)} (${bronzeStep.message})`);
