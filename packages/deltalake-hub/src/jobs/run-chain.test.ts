@@ -10,7 +10,7 @@ import { planSpokeChain, type SpokeChain } from './bundle-chain.js';
 import { startJobsApi, type JobsApi, type RunSnapshot } from './jobs-api.fixture.js';
 import { JobsClient } from './jobs-client.js';
 import { MINI_FILES, MINI_RAW_PREFIX, writeMiniSpoke, type MiniSpoke } from './mini-spoke.fixture.js';
-import { runJobChain, runSpokeChain, triggerParameters, type ChainSummary, type OnPartial } from './run-chain.js';
+import { findDeployedJob, runJobChain, runSpokeChain, triggerParameters, type ChainSummary, type OnPartial } from './run-chain.js';
 
 const TOKEN = 'dapi-run-chain-test-00112233445566778899';
 const PARAMS: JobParameters = { category: 'mini', beginDate: '2024-03-06', endDate: '2024-03-07' };
@@ -145,6 +145,23 @@ describe('one trigger on Databricks: bronze here, then the deployed after-bronze
     expect(summary.error?.message).toContain('mini_config.csv:1');
     expect(stepsOf(summary)).toEqual([['bronze', 'FAILED'], ['silver', 'NOT_RUN'], ['gold', 'NOT_RUN']]);
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('the deployed after-bronze job, found by its name', () => {
+  it('is the one job with the plan\'s name, the tagged one when several share it; none, or two tagged, is an error naming the way out', async () => {
+    const name = '[Mini] [prod] Silver and gold after the bronze load';
+    const tag = { 'deltalake-hub': 'after-bronze' };
+    const api = await startJobsApi({ token: TOKEN, jobs: [{ jobId: 7, name, parameters: [] }, { jobId: 8, name, tags: tag, parameters: [] }, { jobId: 9, name: 'other', tags: tag, parameters: [] }] });
+    open.push(api);
+    const client = new JobsClient({ baseUrl: api.url, auth: { kind: 'pat', token: TOKEN } });
+    expect(await findDeployedJob(client, { jobName: name })).toBe(8);
+    await expect(findDeployedJob(client, { jobName: '[Mini] [dev] Silver and gold after the bronze load' })).rejects.toThrow(
+      'no job named "[Mini] [dev] Silver and gold after the bronze load" in the workspace: deploy the bundle (databricks bundle deploy -t <target>), or give the job\'s id with --job-id or DELTALAKE_HUB_TRANSFORMS_JOB_ID (a target in mode: development prefixes job names with [dev <user>])',
+    );
+    const twice = await startJobsApi({ token: TOKEN, jobs: [{ jobId: 7, name, tags: tag, parameters: [] }, { jobId: 8, name, tags: tag, parameters: [] }] });
+    open.push(twice);
+    await expect(findDeployedJob(new JobsClient({ baseUrl: twice.url, auth: { kind: 'pat', token: TOKEN } }), { jobName: name })).rejects.toThrow(`2 jobs are named "${name}" (ids 7, 8): give one with --job-id or DELTALAKE_HUB_TRANSFORMS_JOB_ID`);
   });
 });
 
