@@ -23,6 +23,7 @@ import {
   type ProgressEvent,
   type RunSummary,
 } from '@org/hub-bronze';
+import { addJobCommand } from './commands/job.js';
 import { addQualityCommand, bronzeRunner } from './commands/quality.js';
 import { checkSpoke } from './spoke/check-spoke.js';
 import { createSpoke } from './spoke/create-spoke.js';
@@ -244,6 +245,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addQualityCommand(program, setExit);
+  addJobCommand(program, setExit);
 
   const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
   spoke

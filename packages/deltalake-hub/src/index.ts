@@ -43,7 +43,15 @@ export type { AlertEvent, AlertMessage, AlertOutcome, AlertTarget, AlertType, Cr
 
 // What a spoke's runner and tests use beside the run.
 export { formatSummary } from './summary.js';
-export { bundleTargets, bundleVariables } from './bundle.js';
+export { bundleTargets, bundleVariables, bundleDefaultTarget } from './bundle.js';
+export { planSpokeChain, AFTER_BRONZE_TAG } from './jobs/bundle-chain.js';
+export type { ChainPlan, PlannedStep, PlannedSqlTask, SpokeChain, SpokeChainOptions, JobParameter, BundleTask, BundleJob } from './jobs/bundle-chain.js';
+export { runSpokeChain, runJobChain, formatChainSummary, triggerParameters, onPartialSetting, CHAIN_EXIT, TRANSFORMS_JOB_ID_ENV } from './jobs/run-chain.js';
+export type { ChainSummary, ChainStepResult, ChainTaskResult, ChainStatus, StepStatus, ChainExitCode, OnPartial, RunJobChainOptions, SpokeChainRunOptions, DatabricksTransforms } from './jobs/run-chain.js';
+export { JobsClient, JobsApiError, jobsClientFor } from './jobs/jobs-client.js';
+export type { JobsClientOptions, JobRun, TaskRun, JobSummary, RunState, WaitOptions } from './jobs/jobs-client.js';
+export type { BundleYaml } from './bundle.js';
+export type { DatabricksConnection, DatabricksAuth } from '@org/hub-core';
 export { runSqlFiles } from './transforms/run-sql-files.js';
 export type { RunSqlFilesOptions, SqlFileEngine, SqlFileResult } from './transforms/run-sql-files.js';
 export { checkSpoke } from './spoke/check-spoke.js';

@@ -7,7 +7,9 @@ export type HubErrorCode =
   | 'ENGINE_UNAVAILABLE'
   | 'WAREHOUSE_LOCKED'
   | 'LEASE_HELD'
-  | 'SOURCE_UNMAPPED';
+  | 'SOURCE_UNMAPPED'
+  /** The Databricks Jobs API refused a request, or did not answer after retries. */
+  | 'JOBS_API_ERROR';
 
 export class HubError extends Error {
   readonly code: HubErrorCode;

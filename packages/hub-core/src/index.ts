@@ -23,3 +23,5 @@ export { SparkDialect } from './engines/spark/spark-dialect.js';
 export { createRecordingEngine } from './engines/recording/recording-engine.js';
 export type { RecordingEngine } from './engines/recording/recording-engine.js';
 export { DatabricksDialect } from './engines/databricks/databricks-dialect.js';
+export { resolveDatabricksConnection, describeConnection } from './engines/databricks/databricks-auth.js';
+export type { DatabricksConnection, DatabricksAuth } from './engines/databricks/databricks-auth.js';

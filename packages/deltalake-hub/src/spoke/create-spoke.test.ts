@@ -25,14 +25,16 @@ describe('createSpoke', () => {
       'package.json',
       'raw/eagle/transactions/transactions_2024-01-15.csv',
       'raw/eagle/transactions/transactions_2024-01-16.csv',
-      'resources/eagle_bronze_job.yml',
       'resources/eagle_gold_job.yml',
       'resources/eagle_silver_job.yml',
+      'resources/eagle_transforms_job.yml',
       'src/bronze/eagle-bronze-runner.ts',
+      'src/eagle-job.ts',
       'src/gold/daily_summary.sql',
       'src/silver/transactions.sql',
       'tests/bronze-run.test.ts',
       'tests/config.test.ts',
+      'tests/job-run.test.ts',
       'tests/spoke-check.test.ts',
       'tsconfig.json',
     ]);
@@ -42,8 +44,9 @@ describe('createSpoke', () => {
     expect(pkg['scripts']?.['test']).toBe('vitest run');
     expect(pkg['devDependencies']).toHaveProperty('vitest');
     for (const file of files) expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/__[A-Z_]+__/);
-    expect(readFileSync(join(dir, 'resources/eagle_bronze_job.yml'), 'utf8')).toContain('name: "[Eagle] [${bundle.target}] Bronze load and transforms"');
+    expect(readFileSync(join(dir, 'resources/eagle_transforms_job.yml'), 'utf8')).toContain('name: "[Eagle] [${bundle.target}] Silver and gold after the bronze load"');
     expect(readFileSync(join(dir, 'src/bronze/eagle-bronze-runner.ts'), 'utf8')).toContain('export async function runEagleBronze(');
+    expect(readFileSync(join(dir, 'src/eagle-job.ts'), 'utf8')).toContain('export async function runEagleJob(');
     const config = readFileSync(join(dir, 'configs/bronze/eagle_config.csv'), 'utf8');
     expect(config).toContain(',delimited,",",true,${catalog},eagle_bronze,transactions_raw,true');
     expect(config).toContain(',parquet,,false,${catalog},eagle_bronze,events_raw,true');
