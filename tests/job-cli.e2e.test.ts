@@ -54,7 +54,7 @@ describe('deltalake-hub job run: one trigger, the whole chain, on the embedded e
     expect(lines.slice(1, 5).map((l) => l.trim().split(/\s+/).slice(0, 2))).toEqual([['bronze', 'SUCCESS'], ['silver', 'SUCCESS'], ['gold', 'SUCCESS'], ['downstream', 'SUCCESS']]);
     expect(lines[2]).toMatch(/silver_transactions \d+\.\ds, silver_web_events \d+\.\ds, silver_quality_checks \d+\.\ds$/);
     // Bronze's own summary and the checks of configs/quality (found by convention) follow.
-    expect(run.stdout).toMatch(/\nrun \S+ on duckdb: SUCCESS, window 2024-01-01\.\.2024-01-07, /);
+    expect(run.stdout).toMatch(/\nrun \S+ on duckdb \(hub \d+\.\d+\.\d+\S*\): SUCCESS, window 2024-01-01\.\.2024-01-07, /);
     expect(run.stdout).toContain('quality run ');
     // Progress, on stderr: the parameters the chain passes on, then each step.
     expect(run.stderr).toContain("job: bronze: loading (category='', subcategory='', file_name='', begin_date='', end_date='')\n");
