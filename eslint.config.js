@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.deltalake-hub/**', '**/sample-data/**', 'bench/.data/**', '.cache/**'] },
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '.deltalake-hub/**', '**/sample-data/**', 'bench/.data/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -173,7 +173,7 @@ describe('deltalake-hub bronze run --checks', () => {
     const recordOnly = scratch.write('record.yml', 'checks:\n  - { table: bcli.falcon_bronze.txn_raw, name: ids, check: not_null, column: id }\n');
     const again = load(mkdtempSync(join(tmpdir(), 'dlh-bcli-wh-')), recordOnly);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/^run \S+ on duckdb: SUCCESS, window 2024-03-04\.\.2024-03-10/);
+    expect(again.stdout).toMatch(/^run \S+ on duckdb \(hub \d+\.\d+\.\d+\S*\): SUCCESS, window 2024-03-04\.\.2024-03-10/);
     expect(again.stdout).toContain(`  FAIL  bcli.falcon_bronze.txn_raw  ids (not_null)  ${EXPECTED.ids} of ${ROWS.length} rows failed`);
   });
 });

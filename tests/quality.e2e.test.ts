@@ -151,7 +151,7 @@ for (const target of await enginesUnderTest()) {
   // The falcon bundle's silver SQL task (Spark SQL, as a Databricks warehouse runs it; not DuckDB).
   if (target.name !== 'duckdb') {
     describe(`the falcon silver checks as a SQL task script on ${target.name}`, () => {
-      it('records one row per check and fails the task when an on_fail: fail check fails', async () => {
+      it('records one row per check, fails the task when an on_fail: fail check fails and succeeds when none does', async () => {
         const catalog = `qsql${process.pid}`;
         const engine = await target.open();
         try {
@@ -184,6 +184,14 @@ for (const target of await enginesUnderTest()) {
             ['silver_transaction_unique', duplicated === 0, transactions.length, duplicated],
           ]);
           expect(rows[0]?.['message']).toBe(`sum ${sum.toFixed(1)} is below 0`);
+
+          // Without the duplicate, no on_fail: fail check fails, and the script succeeds.
+          await engine.run(sql`DELETE FROM ${t} WHERE transaction_id = 'T1' AND amount = 12`);
+          await expect(runSqlFiles(engine, [SILVER_SCRIPT], { catalog })).resolves.toHaveLength(1);
+          const latest = await engine.query(
+            sql`SELECT check_name, passed FROM ${sql.raw(engine.dialect.tableName(catalog, 'bronze_metadata', 'quality_results'))} WHERE run_id = (SELECT MAX(run_id) FROM ${sql.raw(engine.dialect.tableName(catalog, 'bronze_metadata', 'quality_results'))} WHERE run_id LIKE 'sql-%') AND on_fail = 'fail' ORDER BY check_name`,
+          );
+          expect(latest).toEqual([{ check_name: 'silver_event_unique', passed: true }, { check_name: 'silver_transaction_unique', passed: true }]);
         } finally {
           for (const schema of ['falcon_silver', 'bronze_metadata']) await engine.run(`DROP SCHEMA IF EXISTS ${engine.dialect.schemaName(catalog, schema)} CASCADE`).catch(() => undefined);
           await engine.close();

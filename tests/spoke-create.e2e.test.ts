@@ -51,6 +51,7 @@ describe('a new spoke from the template', () => {
       ['tests/config.test.ts', 'passed'],
       ['tests/config.test.ts', 'passed'],
       ['tests/config.test.ts', 'passed'],
+      ['tests/job-run.test.ts', 'passed'],
       ['tests/spoke-check.test.ts', 'passed'],
     ]);
   });

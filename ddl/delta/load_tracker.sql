@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS {catalog}.bronze_metadata.load_tracker (
     file_date         DATE,
     error_message     STRING,
     started_at        TIMESTAMP,
-    finished_at       TIMESTAMP
+    finished_at       TIMESTAMP,
+    -- The @org/deltalake-hub version that wrote the row; applyDdl adds it to tables created before it existed.
+    hub_version       STRING
 ) USING DELTA
 TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'supported');

@@ -17,5 +17,7 @@ CREATE TABLE IF NOT EXISTS {catalog}.bronze_metadata.load_tracker (
     file_date         DATE,
     error_message     VARCHAR,
     started_at        TIMESTAMP,
-    finished_at       TIMESTAMP
+    finished_at       TIMESTAMP,
+    -- The @org/deltalake-hub version that wrote the row; applyDdl adds it to tables created before it existed.
+    hub_version       VARCHAR
 );

@@ -4,6 +4,7 @@ import {
   createEngine,
   createLogger,
   formatIssue,
+  HUB_VERSION,
   isHubError,
   loadSettings,
   readJobParameters,
@@ -22,6 +23,7 @@ import {
   type ProgressEvent,
   type RunSummary,
 } from '@org/hub-bronze';
+import { addJobCommand } from './commands/job.js';
 import { addQualityCommand, bronzeRunner } from './commands/quality.js';
 import { checkSpoke } from './spoke/check-spoke.js';
 import { createSpoke } from './spoke/create-spoke.js';
@@ -163,6 +165,7 @@ function print(ctx: Context, document: unknown, text: string): void {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('deltalake-hub')
     .description('Load raw files into Delta Lake bronze tables from a spoke config CSV, with SQL pushed down to DuckDB, Spark + Delta or Databricks.')
+    .version(HUB_VERSION, '-V, --version', 'print the @org/deltalake-hub version')
     .showHelpAfterError()
     .addHelpText('after', EXIT_CODES_HELP);
 
@@ -242,6 +245,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addQualityCommand(program, setExit);
+  addJobCommand(program, setExit);
 
   const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
   spoke
@@ -260,9 +264,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<name>', 'the spoke name, e.g. eagle')
     .requiredOption('--lob <lob>', 'the line of business the spoke loads')
     .option('--dir <dir>', 'where to create it (default spokes/<name>)')
-    .option('--hub-version <version>', 'the @org/deltalake-hub version to pin (default: this hub\'s version)')
-    .action(async (name: string, flags: { lob: string; dir?: string; hubVersion?: string }) => {
-      const created = await createSpoke({ name, lob: flags.lob, targetDir: flags.dir, hubVersion: flags.hubVersion });
+    .option('--hub-version <version>', 'the exact @org/deltalake-hub version to pin (default: this hub\'s version)')
+    .option('--registry <url>', 'the npm registry (feed) holding @org packages, written to the spoke\'s .npmrc')
+    .action(async (name: string, flags: { lob: string; dir?: string; hubVersion?: string; registry?: string }) => {
+      const created = await createSpoke({ name, lob: flags.lob, targetDir: flags.dir, hubVersion: flags.hubVersion, registry: flags.registry });
       process.stdout.write(`created ${created.dir} (${created.files.length} files); next: pnpm install, then deltalake-hub spoke check ${created.dir}\n`);
     });
 

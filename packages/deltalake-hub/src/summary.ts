@@ -3,7 +3,7 @@ import type { RunSummary } from '@org/hub-bronze';
 /** The run summary as a person reads it: per table, then per file that did not load. */
 export function formatSummary(summary: RunSummary): string {
   const lines = [
-    `run ${summary.runId} on ${summary.engine}: ${summary.status}` +
+    `run ${summary.runId} on ${summary.engine} (hub ${summary.hubVersion}): ${summary.status}` +
       (summary.window ? `, window ${summary.window.begin}..${summary.window.end}` : '') +
       `, ${summary.statements} statements, ${(summary.durationMs / 1000).toFixed(1)}s`,
   ];

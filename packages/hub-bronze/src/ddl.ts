@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HubError, sql, type Engine } from '@org/hub-core';
+import { HubError, sql, type Engine, type Sql } from '@org/hub-core';
 
 export const METADATA_SCHEMA = 'bronze_metadata';
 const CREATE_RACE = /already exists|DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|DELTA_CONCURRENT|Concurrent/i;
@@ -9,6 +9,19 @@ const CREATE_RACE = /already exists|DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|D
 // quality_results is here, not in a step of hub-quality's own: `ddl apply` then makes every table a spoke writes, including
 // the one its bundle's SQL quality task inserts into without Node.
 export const DDL_FILES = ['file_config.sql', 'load_tracker.sql', 'load_lease.sql', 'quality_results.sql'] as const;
+
+/** A column a release added to a metadata table: nullable, last, in the DDL files and here (docs/releasing.md). */
+export interface ColumnMigration {
+  readonly table: 'file_config' | 'load_tracker' | 'load_lease';
+  readonly column: string;
+  readonly type: 'string';
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` leaves a table an older hub created as it was: these columns are
+ * added to such tables, in order. Append only; each entry's column is also in ddl/<dialect>/.
+ */
+export const COLUMN_MIGRATIONS: readonly ColumnMigration[] = [{ table: 'load_tracker', column: 'hub_version', type: 'string' }];
 
 /** The ddl/ folder: shipped beside the published package, or at the workspace root. */
 export function ddlDirectory(): string {
@@ -51,7 +64,7 @@ export function ddlStatements(engine: Engine, catalog: string, files: readonly D
   return statements;
 }
 
-/** Creates `{catalog}.bronze_metadata` and its tables (or only `files`); safe to run any number of times. */
+/** Creates `{catalog}.bronze_metadata` and its tables (or only `files`), and migrates older ones; safe to run any number of times. */
 export async function applyDdl(engine: Engine, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
   await engine.prepareCatalogs([catalog]);
   const statements = ddlStatements(engine, catalog, files);
@@ -67,7 +80,34 @@ export async function applyDdl(engine: Engine, catalog: string, files: readonly 
       }
     }
   }
-  return statements;
+  return [...statements, ...(await migrateColumns(engine, catalog, files))];
+}
+
+/** Adds the COLUMN_MIGRATIONS columns a table lacks: one DESCRIBE per migrated table, an ALTER only when one is missing. */
+async function migrateColumns(engine: Engine, catalog: string, files: readonly DdlFile[]): Promise<string[]> {
+  const applied: string[] = [];
+  // Only tables this call created or may have found: `ddl apply` of some files leaves the others alone.
+  for (const table of new Set(COLUMN_MIGRATIONS.filter((m) => files.includes(`${m.table}.sql`)).map((m) => m.table))) {
+    const name = metadataTable(engine, catalog, table);
+    const present = await columnNames(engine, name);
+    for (const migration of COLUMN_MIGRATIONS.filter((m) => m.table === table && !present.has(m.column))) {
+      const alter = sql`ALTER TABLE ${name} ADD COLUMN ${sql.id(migration.column)} ${sql.raw(engine.dialect.types[migration.type])}`;
+      try {
+        await engine.run(alter, { idempotent: true });
+      } catch (error) {
+        // Another run may have added it between our DESCRIBE and ALTER ("already exists", or a Delta commit conflict): then the table is as wanted.
+        if (!(await columnNames(engine, name)).has(migration.column)) throw error;
+      }
+      applied.push(engine.compile(alter).sql);
+    }
+  }
+  return applied;
+}
+
+/** A table's column names, lower case. DuckDB's DESCRIBE calls them column_name; Spark's and Databricks' col_name. */
+async function columnNames(engine: Engine, table: Sql): Promise<Set<string>> {
+  const rows = await engine.query(sql`DESCRIBE ${table}`);
+  return new Set(rows.map((row) => String(row['column_name'] ?? row['col_name']).toLowerCase()));
 }
 
 export function metadataTable(engine: Engine, catalog: string, table: 'file_config' | 'load_tracker' | 'load_lease' | 'quality_results') {

@@ -1,8 +1,10 @@
 export { runBronze, planBronze, exitCodeFor, exitCodeForError } from './run-bronze.js';
 export type { BronzePlan } from './run-bronze.js';
+export type { ListedFile } from './loaders/bronze-adapter.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';
 export { applyDdl, ddlStatements, metadataTable, METADATA_SCHEMA } from './ddl.js';
+export { DDL_FILES } from './ddl.js';
 export type { DdlFile } from './ddl.js';
 export { substituteVariables } from './config/variables.js';
 export type { Substitution } from './config/variables.js';

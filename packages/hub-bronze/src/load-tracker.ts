@@ -1,4 +1,4 @@
-import { LeaseHeldError, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
+import { HUB_VERSION, LeaseHeldError, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
 import { pathRows } from './loaders/shared.js';
 import type { FileConfigRow, FileStatus } from './types.js';
@@ -68,8 +68,8 @@ GROUP BY _source_file, _batch_id`;
   }
 
   reconcileStatement(bronze: Sql, destTable: string, config: FileConfigRow): Sql {
-    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at)
-SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested
+    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
+SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
 FROM (${this.untracked(bronze, destTable)}) AS u`;
   }
 
@@ -91,8 +91,9 @@ FROM (${this.untracked(bronze, destTable)}) AS u`;
       TRACKED_FILE_COLUMNS,
       files.map((f) => [f.config.lob, f.config.category, f.config.subcategory, f.name, f.config.sourcePath, f.status, f.rows, f.path, f.sizeBytes, f.modifiedAt, f.fileDate, f.reason]),
     );
-    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at)
-SELECT uuid(), f.lob, f.category, f.subcategory, f.file_name, f.source_path, ${destTable}, f.load_status, ${finishedAt}, ${runId}, f.row_count, f.file_path, f.file_size, f.modification_time, f.file_date, f.error_message, ${startedAt}, ${finishedAt}
+    // Which hub version loaded a file is an audit question; inline, so the statement adds no bound parameter.
+    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
+SELECT uuid(), f.lob, f.category, f.subcategory, f.file_name, f.source_path, ${destTable}, f.load_status, ${finishedAt}, ${runId}, f.row_count, f.file_path, f.file_size, f.modification_time, f.file_date, f.error_message, ${startedAt}, ${finishedAt}, ${sql.literal(HUB_VERSION)}
 FROM (${rows}) AS f`;
   }
 

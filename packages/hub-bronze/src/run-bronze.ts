@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
+import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
 import { applyDdl, METADATA_SCHEMA, metadataTable } from './ddl.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
@@ -57,7 +57,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   for (const row of csvRows) if (row.isActive) locateSource(row.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
 
   await engine.prepareCatalogs(new Set([metadataCatalog, ...csvRows.map((r) => r.destCatalog)]));
-  logger?.info({ engine: engine.name, window, config: configPath }, 'bronze run starting');
+  logger?.info({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, 'bronze run starting');
   if (!options.dryRun) {
     await applyDdl(engine, metadataCatalog);
     await upsertFileConfig(engine, metadataCatalog, csvRows);
@@ -141,6 +141,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
 
   const summary: RunSummary = {
     runId,
+    hubVersion: HUB_VERSION,
     status: runStatus(files, options.dryRun === true),
     engine: engine.name,
     statements: engine.statementCount - statementsAtStart,

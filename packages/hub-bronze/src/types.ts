@@ -39,6 +39,8 @@ export interface FileResult {
 
 export interface RunSummary {
   readonly runId: string;
+  /** The @org/deltalake-hub version that ran it (also in each tracker row it wrote). */
+  readonly hubVersion: string;
   readonly status: RunStatus;
   readonly engine: string;
   readonly statements: number;

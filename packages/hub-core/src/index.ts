@@ -1,6 +1,7 @@
+export { HUB_VERSION } from './version.js';
 export { HubError, ConfigError, ParameterError, SettingsError, EngineError, LeaseHeldError, formatIssue, isHubError, redactParams } from './errors.js';
 export type { HubErrorCode, ConfigIssue } from './errors.js';
-export { loadSettings, isEngineName, SETTINGS_ENV } from './settings.js';
+export { loadSettings, isEngineName, SETTINGS_ENV, DEFAULT_WAREHOUSE } from './settings.js';
 export type { Settings } from './settings.js';
 export { readJobParameters, JOB_PARAMETER_ENV, JOB_PARAMETER_NAMES } from './params.js';
 export type { JobParameters, ParameterSources } from './params.js';
@@ -14,10 +15,9 @@ export { Engine, defaultRetryPolicy } from './engines/engine.js';
 export type { Driver, ExecuteOptions, Row, RetryPolicy, QueryOptions, EngineOptions } from './engines/engine.js';
 export { defaultCapabilities } from './engines/capabilities.js';
 export type { Capabilities } from './engines/capabilities.js';
-export { createEngine, engineFactories } from './engines/index.js';
+export { createEngine, createDuckDbEngine, engineFactories } from './engines/index.js';
 export type { EngineContext } from './engines/index.js';
 export { DuckDbDialect } from './engines/duckdb/duckdb-dialect.js';
-export { createDuckDbEngine, DEFAULT_WAREHOUSE } from './engines/duckdb/duckdb-engine.js';
 export type { DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
 export { SparkDialect } from './engines/spark/spark-dialect.js';
 export { createRecordingEngine } from './engines/recording/recording-engine.js';
@@ -26,3 +26,5 @@ export { DATABRICKS_WAREHOUSE_RULES, SPARK_RULES, WarehouseRules, WarehouseRuleE
 export type { WarehouseRule } from './engines/recording/warehouse-rules.js';
 export { inlineParameters, maskLiterals, parameterMarkers } from './engines/recording/sql-text.js';
 export { DatabricksDialect } from './engines/databricks/databricks-dialect.js';
+export { resolveDatabricksConnection, describeConnection } from './engines/databricks/databricks-auth.js';
+export type { DatabricksConnection, DatabricksAuth } from './engines/databricks/databricks-auth.js';

@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { SettingsError } from './errors.js';
 import type { EngineName } from './engines/dialect.js';
 
+/** The embedded engine's folder of `<catalog>.duckdb` files when none is given. */
+export const DEFAULT_WAREHOUSE = '.deltalake-hub/warehouse';
+
 /** Everything configurable by environment, overridable by CLI flags. */
 const SettingsSchema = z.object({
   engine: z.enum(['duckdb', 'spark', 'databricks']).default('duckdb'),
-  warehouse: z.string().min(1).default('.deltalake-hub/warehouse'),
+  warehouse: z.string().min(1).default(DEFAULT_WAREHOUSE),
   duckdbMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
   duckdbThreads: z.coerce.number().int().positive('a positive whole number').optional(),
   duckdbLockTimeoutMs: z.coerce.number().int().nonnegative('milliseconds, 0 or more').default(30_000),

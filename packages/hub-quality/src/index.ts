@@ -31,5 +31,6 @@ export type {
   QualityStatus,
   QuarantineOutcome,
   SampleEntry,
+  SourceLine,
   TableName,
 } from './types.js';

@@ -1,26 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  applyDdl,
-  bundleVariables,
-  createEngine,
-  createLogger,
-  exitCodeWithChecks,
-  formatQualityReport,
-  formatSummary,
-  isHubError,
-  loadSettings,
-  readChecksFile,
-  runChecks,
-  sql,
-  type Engine,
-} from '@org/deltalake-hub';
-import { CHECKS_PATH, runFalconBronze } from './bronze/falcon-bronze-runner.js';
-import { countRows, RAW_PREFIX, runTransforms } from './medallion.js';
+import { applyDdl, createEngine, createLogger, formatChainSummary, formatQualityReport, formatSummary, isHubError, loadSettings, sql, type Engine } from '@org/deltalake-hub';
+import { countRows, RAW_PREFIX, runFalconJob } from './falcon-job.js';
 import { generateSampleData } from './sample-data.js';
 
 const SAMPLE_ROOT = fileURLToPath(new URL('../sample-data/', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../databricks.yml', import.meta.url));
 const CATALOG = 'dev_catalog';
 
 async function main(): Promise<number> {
@@ -36,7 +20,7 @@ async function main(): Promise<number> {
   });
   const asOf = values['as-of'] ?? new Date().toISOString().slice(0, 10);
   const json = values.json === true;
-  const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse, logLevel: values['log-level'] ?? (json ? 'warn' : 'warn') });
+  const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse, logLevel: values['log-level'] ?? 'warn' });
   const logger = createLogger({ level: settings.logLevel });
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
@@ -48,34 +32,34 @@ async function main(): Promise<number> {
   try {
     await applyDdl(engine, CATALOG);
     say(`engine: ${engine.name}; metadata tables ready in ${CATALOG}.bronze_metadata`);
-    const summary = await runFalconBronze({
+    say('one trigger: bronze, then the steps of resources/falcon_transforms_job.yml (silver, gold, downstream)');
+    // The same chain `deltalake-hub job run --spoke spokes/falcon` runs: bronze with its checks, then the bundle's steps.
+    const summary = await runFalconJob({
       argv: ['--as-of', asOf],
       engine,
       logger,
       sourceRoots: { [RAW_PREFIX]: SAMPLE_ROOT },
+      progress: json ? undefined : (line) => process.stderr.write(`  ${line}\n`),
     });
     if (json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
+      const { bronze } = summary;
       say('');
-      say(formatSummary(summary));
-      if (summary.status === 'NOTHING_TO_LOAD') say('  every file in the window was already loaded: nothing new');
-      say('');
-      say('checks on the load (configs/quality/falcon_checks.yml, bronze tables, this batch):');
-      say(formatQualityReport(summary.quality));
+      say(formatChainSummary(summary));
+      if (bronze) {
+        say('');
+        say(formatSummary(bronze));
+        if (bronze.status === 'NOTHING_TO_LOAD') say('  every file in the window was already loaded: nothing new (silver, gold and downstream were built again)');
+        if (bronze.quality) {
+          say('');
+          say('checks on the load (configs/quality/falcon_checks.yml, bronze tables, this batch):');
+          say(formatQualityReport(bronze.quality));
+        }
+      }
+      if (summary.status !== 'FAILED' && summary.status !== 'STOPPED') await printFigures(engine, say);
     }
-    await runTransforms(engine, CATALOG);
-    // The silver checks, as the bundle's silver job runs them after silver.
-    const checks = await readChecksFile(CHECKS_PATH, { variables: bundleVariables(BUNDLE, 'dev'), displayName: 'configs/quality/falcon_checks.yml' });
-    const silver = checks.checks.filter((c) => c.table.schema === 'falcon_silver').map((c) => c.table.name);
-    const silverReport = await runChecks(engine, checks, { tables: { names: silver, reason: 'a bronze table: checked after each load' }, logger, alerts: false });
-    if (!json) {
-      say('');
-      say('checks after silver:');
-      say(formatQualityReport({ ...silverReport, skipped: [] }));
-      await printFigures(engine, say);
-    }
-    return Math.max(exitCodeWithChecks(summary), silverReport.results.some((r) => !r.passed && r.onFail === 'fail' && r.criticality === 'error') ? 2 : 0);
+    return summary.exitCode;
   } finally {
     await engine.close();
   }

@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, runSqlFiles, type CheckedRunSummary, type Engine } from '@org/deltalake-hub';
-import { runFalconBronze } from '../src/bronze/falcon-bronze-runner.js';
-import { RAW_PREFIX } from '../src/medallion.js';
+import { createDuckDbEngine, type ChainSummary, type CheckedRunSummary, type Engine } from '@org/deltalake-hub';
+import { RAW_PREFIX, runFalconJob } from '../src/falcon-job.js';
 import { generateSampleData, pageviewRows, sampleRowCounts, windowDates } from '../src/sample-data.js';
+import { cents, expectedFromCsv, parseCsv } from './support/expected.js';
 
-const spoke = fileURLToPath(new URL('..', import.meta.url));
 /** The dev target's catalog (databricks.yml), which the runner reads. */
 const CATALOG = 'dev_catalog';
 const AS_OF = '2024-01-07';
@@ -16,91 +14,21 @@ const DAYS = 7;
 const ROWS = 40;
 const SEED = 424242;
 
-const sqlFiles = (layer: string) =>
-  readdirSync(join(spoke, 'src', layer))
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((f) => join(spoke, 'src', layer, f));
-
 let dir: string;
 let engine: Engine;
 let files: string[];
+let chain: ChainSummary;
 let summary: CheckedRunSummary;
-
-/** A minimal RFC 4180 reader, so the expected figures do not come from the engine under test. */
-function parseCsv(text: string): Record<string, string>[] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  const [header = [], ...rows] = records;
-  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
-}
-
-interface Expected {
-  silverRows: number;
-  /** `date|type` → count and total in cents, declined excluded. */
-  daily: Map<string, { count: number; cents: number }>;
-  resentIds: string[];
-}
-
-/** Silver and gold figures computed from the CSV files: latest file wins, untypable rows dropped. */
-function expectedFromCsv(csvFiles: string[]): Expected {
-  const latest = new Map<string, Record<string, string> & { txn_type: string }>();
-  const seen = new Map<string, number>();
-  // Files sort by date within a feed, so a later file's row replaces an earlier one.
-  for (const file of [...csvFiles].sort()) {
-    const type = file.includes(`${join('txn', 'credit')}`) ? 'credit' : 'debit';
-    for (const row of parseCsv(readFileSync(file, 'utf8'))) {
-      if (!/^\d+(\.\d+)?$/.test(row['amount']?.trim() ?? '') || !row['txn_ts']) continue;
-      const key = `${type}|${row['transaction_id']}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-      latest.set(key, { ...row, txn_type: type });
-    }
-  }
-  const daily = new Map<string, { count: number; cents: number }>();
-  for (const row of latest.values()) {
-    if (row['status'] === 'declined') continue;
-    const key = `${row['txn_ts']?.slice(0, 10)}|${row.txn_type}`;
-    const entry = daily.get(key) ?? { count: 0, cents: 0 };
-    entry.count += 1;
-    entry.cents += Math.round(Number(row['amount']) * 100);
-    daily.set(key, entry);
-  }
-  const resentIds = [...seen].filter(([, n]) => n > 1).map(([key]) => key.split('|')[1] ?? '');
-  return { silverRows: latest.size, daily, resentIds };
-}
-
-const cents = (value: number) => `${Math.floor(value / 100)}.${String(value % 100).padStart(2, '0')}`;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'falcon-transforms-'));
   ({ files } = await generateSampleData({ root: join(dir, 'raw'), asOf: AS_OF, days: DAYS, rowsPerFile: ROWS, seed: SEED }));
   engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse') });
-  // The whole medallion flow: the spoke's own runner loads bronze, then the SQL layers run.
-  summary = await runFalconBronze({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') }, env: {} });
-  expect(summary.status).toBe('SUCCESS');
+  // One trigger, the whole chain: the spoke's runner loads bronze, then the bundle's steps run.
+  chain = await runFalconJob({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') }, env: {} });
+  summary = chain.bronze as CheckedRunSummary;
+  expect([chain.status, chain.exitCode]).toEqual(['SUCCESS', 0]);
   expect(summary.files).toHaveLength(DAYS * 4);
-  await runSqlFiles(engine, [...sqlFiles('silver'), ...sqlFiles('gold'), ...sqlFiles('downstream')], { catalog: CATALOG });
 });
 
 afterAll(async () => {
@@ -108,7 +36,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the falcon medallion flow on DuckDB: runner, silver, gold, downstream', () => {
+describe('one trigger of the falcon job on DuckDB: bronze, silver, gold, downstream', () => {
   const csv = () => files.filter((f) => f.endsWith('.csv'));
 
   it('bronze holds every generated row, bad ones included, with lineage to the abfss path', async () => {
@@ -210,10 +138,30 @@ describe('the falcon medallion flow on DuckDB: runner, silver, gold, downstream'
     expect(exported).toEqual({ n: activity?.n, total: cents(allCents), kinds: 3 });
   });
 
-  it('running the transforms again replaces the tables instead of adding to them', async () => {
+  it('ran the steps of resources/falcon_transforms_job.yml in its order, each job\'s SQL tasks in theirs', () => {
+    expect(chain.steps.map((s) => [s.name, s.job, s.status, s.tasks.map((t) => t.name)])).toEqual([
+      ['bronze', null, 'SUCCESS', []],
+      ['silver', 'falcon_silver', 'SUCCESS', ['falcon_silver.silver_transactions', 'falcon_silver.silver_web_events', 'falcon_silver.silver_quality_checks']],
+      ['gold', 'falcon_gold', 'SUCCESS', ['falcon_gold.gold_daily_transaction_summary', 'falcon_gold.gold_daily_web_activity', 'falcon_gold.gold_customer_daily_activity']],
+      ['downstream', 'falcon_downstream', 'SUCCESS', ['falcon_downstream.customer_daily_export']],
+    ]);
+    // Every SQL file ran its two statements (a schema, a table); the checks ran as checks.
+    expect(chain.steps.flatMap((s) => s.tasks).filter((t) => !t.name.endsWith('quality_checks')).map((t) => t.statements)).toEqual([2, 2, 2, 2, 2, 2]);
+    for (const step of chain.steps) expect(step.durationMs, step.name).toBeGreaterThanOrEqual(0);
+  });
+
+  it('the silver job\'s checks task recorded one passing row per silver check', async () => {
+    const rows = await engine.query<{ check_name: string; passed: boolean }>(
+      `SELECT check_name, passed FROM ${CATALOG}.bronze_metadata.quality_results WHERE table_name LIKE '%falcon_silver.%' ORDER BY check_name`,
+    );
+    expect(rows).toEqual(['silver_amount_total_positive', 'silver_declined_keep_amount', 'silver_event_unique', 'silver_transaction_unique'].map((check_name) => ({ check_name, passed: true })));
+  });
+
+  it('a second trigger loads nothing and rebuilds the tables instead of adding to them', async () => {
     const before = await engine.query(`SELECT COUNT(*) AS n FROM ${CATALOG}.falcon_downstream.customer_daily_export`);
-    const results = await runSqlFiles(engine, [...sqlFiles('silver'), ...sqlFiles('gold'), ...sqlFiles('downstream')], { catalog: CATALOG });
-    expect(results.map((r) => r.statements)).toEqual([2, 2, 2, 2, 2, 2]);
+    const again = await runFalconJob({ argv: ['--as-of', AS_OF], engine, sourceRoots: { [RAW_PREFIX]: join(dir, 'raw') }, env: {} });
+    expect(again.steps.map((s) => [s.name, s.status])).toEqual([['bronze', 'NOTHING_TO_LOAD'], ['silver', 'SUCCESS'], ['gold', 'SUCCESS'], ['downstream', 'SUCCESS']]);
+    expect(again.exitCode).toBe(0);
     expect(await engine.query(`SELECT COUNT(*) AS n FROM ${CATALOG}.falcon_downstream.customer_daily_export`)).toEqual(before);
   });
 

@@ -80,12 +80,12 @@ describe('checkSpoke', () => {
     ]);
   });
 
-  it('reports bronze job parameters that differ from the runner', async () => {
+  it("reports after-bronze job parameters that differ from the runner's", async () => {
     const dir = falconCopy();
-    edit(dir, 'resources/falcon_bronze_job.yml', (t) => t.replace('- name: file_name', '- name: filename'));
+    edit(dir, 'resources/falcon_transforms_job.yml', (t) => t.replace('- name: file_name', '- name: filename'));
     const runnerLine = lineOf(dir, 'src/bronze/falcon-bronze-runner.ts', 'JOB_PARAMETERS');
     expect((await checkSpoke(dir)).problems).toEqual([
-      `resources/falcon_bronze_job.yml:${lineOf(dir, 'resources/falcon_bronze_job.yml', 'parameters:')}: job falcon_bronze_loader: parameters differ from JOB_PARAMETERS in src/bronze/falcon-bronze-runner.ts:${runnerLine} (missing file_name; not read by the runner: filename)`,
+      `resources/falcon_transforms_job.yml:${lineOf(dir, 'resources/falcon_transforms_job.yml', 'parameters:')}: job falcon_transforms: parameters differ from JOB_PARAMETERS in src/bronze/falcon-bronze-runner.ts:${runnerLine} (missing file_name; not read by the runner: filename)`,
     ]);
   });
 
@@ -122,7 +122,45 @@ describe('checkSpoke', () => {
     expect(ok).toBe(false);
     expect(problems).toEqual([
       `${file}:${lineOf(dir, file, 'is_timestamp_tz')}: check: unknown check kind "is_timestamp_tz" (known: not_null, accepted_values, in_range, regex, is_date, is_timestamp, expression, foreign_key, unique, row_count, freshness, schema, aggregate) (target dev)`,
-      `${file}:${lineOf(dir, file, 'clickstream_schema')}: table: unknown variable \${clickstream_schema}; known variables: catalog, schema_prefix (target dev)`,
+      `${file}:${lineOf(dir, file, 'clickstream_schema')}: table: unknown variable \${clickstream_schema}; known variables: catalog, on_partial_bronze, schema_prefix (target dev)`,
+    ]);
+  });
+
+  it("verifies the chain a trigger runs: the after-bronze job's steps in order, parameters passed on", async () => {
+    const dir = falconCopy();
+    const file = 'resources/falcon_transforms_job.yml';
+    edit(dir, file, (t) => t.replace('          depends_on: [{ task_key: gold }]\n', ''));
+    edit(dir, 'resources/falcon_silver_job.yml', (t) => t.replace('      tasks:', '      parameters:\n        - name: begin_date\n          default: ""\n      tasks:'));
+    expect((await checkSpoke(dir)).problems).toEqual([
+      `${file}:${lineOf(dir, file, 'job_id: ${resources.jobs.falcon_silver.id}') - 1}: job falcon_transforms: task silver: job falcon_silver declares begin_date, which job falcon_transforms has but does not pass on: add job_parameters: { begin_date: "{{job.parameters.begin_date}}" }`,
+      `${file}:${lineOf(dir, file, 'task_key: downstream')}: job falcon_transforms: tasks gold and downstream have no order between them (Databricks would start them together): add depends_on: [{ task_key: gold }] to downstream`,
+    ]);
+  });
+
+  it('reports a bundle with no after-bronze job, and an on_partial_bronze that is neither continue nor stop', async () => {
+    const dir = falconCopy();
+    edit(dir, 'resources/falcon_transforms_job.yml', (t) => t.replace('        deltalake-hub: after-bronze', '        team: falcon'));
+    edit(dir, 'databricks.yml', (t) => t.replace('      catalog: prod_catalog', '      catalog: prod_catalog\n      on_partial_bronze: sometimes'));
+    const { problems } = await checkSpoke(dir);
+    expect(problems).toEqual([
+      `databricks.yml:${lineOf(dir, 'databricks.yml', 'on_partial_bronze: sometimes')}: variable on_partial_bronze is "sometimes" for target prod: expected continue or stop`,
+      'resources:0: no job is tagged deltalake-hub: after-bronze: tag the job that runs silver, gold and downstream after the bronze load (tags: { deltalake-hub: after-bronze }), so deltalake-hub job run knows what follows bronze',
+    ]);
+  });
+
+  it('holds package.json to one exact hub version, and a lockfile to the same one', async () => {
+    const dir = falconCopy();
+    const pin = (version: string) => edit(dir, 'package.json', (t) => t.replace(/"@org\/deltalake-hub": "[^"]*"/, `"@org/deltalake-hub": "${version}"`));
+    const line = lineOf(dir, 'package.json', '@org/deltalake-hub');
+    // Inside the hub's workspace the falcon spoke links the hub: accepted.
+    expect((await checkSpoke(dir)).ok).toBe(true);
+    pin('^0.1.0');
+    expect((await checkSpoke(dir)).problems).toEqual([`package.json:${line}: @org/deltalake-hub is "^0.1.0": pin an exact version (e.g. "1.2.0"), so every install runs the hub the spoke was tested with`]);
+    pin('0.1.0');
+    expect((await checkSpoke(dir)).ok).toBe(true);
+    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: { '@org/deltalake-hub': '0.1.0' } }, 'node_modules/@org/deltalake-hub': { version: '0.1.1' } } }, null, 2));
+    expect((await checkSpoke(dir)).problems).toEqual([
+      `package-lock.json:${lineOf(dir, 'package-lock.json', '@org/deltalake-hub')}: installs @org/deltalake-hub 0.1.1, but package.json pins 0.1.0: install again (npm install) and commit the lockfile`,
     ]);
   });
 

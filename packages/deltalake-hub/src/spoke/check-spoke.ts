@@ -4,7 +4,10 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ConfigIssue } from '@org/hub-core';
 import { readConfig as hubReadConfig } from '@org/hub-bronze';
 import { readChecksFile } from '@org/hub-quality';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, parse as parseYamlText, visit } from 'yaml';
+import { lineAt, loadBundle, toObject, type BundleYaml } from '../bundle.js';
+import { chainIssues, findAfterBronzeJob, readBundleJobs } from '../jobs/bundle-chain.js';
+import { ON_PARTIAL_VARIABLE } from '../jobs/run-chain.js';
 
 export type ReadConfigFunction = (path: string, options: { variables: Record<string, string>; displayName?: string }) => Promise<unknown>;
 
@@ -31,73 +34,45 @@ const SECRET_REFERENCE = /^\s*(\$\{[^}]+\}|\{\{\s*secrets\/[^}]+\}\}|\$\{\{[^}]+
 const DATABRICKS_PAT = /dapi[0-9a-f]{32}/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.databricks', 'sample-data', 'coverage']);
 
-interface ParsedYaml {
-  readonly file: string;
-  readonly doc: Document;
-  readonly lines: LineCounter;
-}
+type ParsedYaml = BundleYaml;
+
+/** The package spokes pin, and how: an exact version (or pnpm's workspace protocol inside the hub's own workspace). */
+const HUB_PACKAGE = '@org/deltalake-hub';
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 /**
  * `deltalake-hub spoke check`: what CI should refuse before a bundle deploy. The config CSV (and the
- * checks file, when there is one) is valid for every bundle target, the runner reads the bronze job's parameters, the resources
- * parse and name their jobs and files correctly, and no YAML holds a secret.
+ * checks file, when there is one) is valid for every bundle target; the resources parse and name
+ * their jobs and files correctly; the chain a trigger runs (bundle-chain.ts) is in order, passes
+ * the parameters on, and starts from the runner's parameters; package.json pins the hub exactly;
+ * no YAML holds a secret.
  */
 export async function checkSpoke(dir = '.', options: CheckSpokeOptions = {}): Promise<CheckSpokeResult> {
   const root = resolve(dir);
   const problems: string[] = [];
   const report = (file: string, line: number, message: string) => problems.push(`${file}:${line}: ${message}`);
 
-  const bundle = await parseYaml(root, 'databricks.yml', report);
+  const loaded = loadBundle(root);
+  for (const issue of loaded.issues) report(issue.file, issue.line, issue.message);
+  const bundle = loaded.main;
   const targets = bundle ? bundleTargets(bundle, report) : new Map<string, Record<string, string>>();
 
   const lobs = await checkConfigs(root, targets, options.readConfig ?? (hubReadConfig as ReadConfigFunction), report);
   await checkQualityFiles(root, targets, report);
+  checkOnPartial(bundle, targets, report);
 
-  const resourceFiles = bundle ? await includedFiles(root, bundle) : [];
-  const resources: ParsedYaml[] = [];
-  for (const file of resourceFiles) {
-    const parsed = await parseYaml(root, file, report);
-    if (parsed) resources.push(parsed);
-  }
-  // A job in a file that does not parse is unknown, so references to it are not checked then.
-  checkJobs(root, resources, lobs, resources.length === resourceFiles.length, report);
-  await checkRunnerParameters(root, resources, report);
+  // A job in a file that does not parse is unknown, so references to it, and the chain, are not checked then.
+  checkJobs(root, loaded.resources, lobs, loaded.allParsed, report);
+  const jobs = loaded.allParsed ? readBundleJobs(loaded) : undefined;
+  for (const issue of jobs ? [...jobs.issues, ...chainIssues(jobs)] : []) report(issue.file, issue.line, issue.message);
+  await checkRunnerParameters(root, jobs, report);
+  await checkHubPin(root, report);
   await checkSecrets(root, report);
 
   return { ok: problems.length === 0, problems };
 }
 
-async function parseYaml(root: string, file: string, report: Report): Promise<ParsedYaml | undefined> {
-  const path = join(root, file);
-  if (!existsSync(path)) {
-    report(file, 0, 'missing');
-    return undefined;
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(await readFile(path, 'utf8'), { lineCounter: lines, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    // The first error is the real one; the parser's later errors follow from it.
-    const error = doc.errors[0];
-    report(file, error?.linePos?.[0].line ?? 0, `invalid YAML: ${firstLine(error?.message ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
-    return undefined;
-  }
-  return { file, doc, lines };
-}
-
 type Report = (file: string, line: number, message: string) => void;
-
-/** The line of a mapping key (`parameters:`), or of the node itself for sequence items. */
-function lineAt(parsed: ParsedYaml, path: readonly (string | number)[]): number {
-  const last = path[path.length - 1];
-  const parent = path.length > 0 ? parsed.doc.getIn(path.slice(0, -1), true) : undefined;
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
-    const key = pair?.key as Node | undefined;
-    if (key?.range) return parsed.lines.linePos(key.range[0]).line;
-  }
-  const node = parsed.doc.getIn(path, true) as Node | undefined;
-  return node?.range ? parsed.lines.linePos(node.range[0]).line : 0;
-}
 
 /** Each target's variables: top-level defaults overlaid with the target's own values. */
 function bundleTargets(bundle: ParsedYaml, report: Report): Map<string, Record<string, string>> {
@@ -210,22 +185,6 @@ function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** The resource files the bundle's `include` globs name (one directory level, `*` only). */
-async function includedFiles(root: string, bundle: ParsedYaml): Promise<string[]> {
-  const include = bundle.doc.toJS() as { include?: unknown };
-  const patterns = Array.isArray(include.include) ? include.include.filter((p): p is string => typeof p === 'string') : [];
-  const out: string[] = [];
-  for (const pattern of patterns) {
-    const dir = dirname(pattern);
-    const base = pattern.slice(dir === '.' ? 0 : dir.length + 1);
-    const matcher = new RegExp(`^${base.split('*').map(escapeRegExp).join('[^/]*')}$`);
-    const abs = join(root, dir);
-    if (!existsSync(abs)) continue;
-    for (const name of (await readdir(abs)).sort()) if (matcher.test(name)) out.push(dir === '.' ? name : `${dir}/${name}`);
-  }
-  return [...new Set(out)];
-}
-
 /** Job names say LOB and target; SQL task files exist; jobs started by other jobs exist. */
 function checkJobs(root: string, resources: readonly ParsedYaml[], lobs: Set<string>, allParsed: boolean, report: Report): void {
   const prefixes = [...lobs].map((lob) => `[${lob.charAt(0).toUpperCase()}${lob.slice(1)}]`);
@@ -262,8 +221,8 @@ function checkJobs(root: string, resources: readonly ParsedYaml[], lobs: Set<str
   }
 }
 
-/** The bronze job's parameter names must be exactly the runner's JOB_PARAMETERS. */
-async function checkRunnerParameters(root: string, resources: readonly ParsedYaml[], report: Report): Promise<void> {
+/** The after-bronze job's parameter names must be exactly the runner's JOB_PARAMETERS: the trigger's. */
+async function checkRunnerParameters(root: string, jobs: ReturnType<typeof readBundleJobs> | undefined, report: Report): Promise<void> {
   const runnerDir = join(root, 'src', 'bronze');
   const runners = existsSync(runnerDir) ? (await readdir(runnerDir)).filter((f) => RUNNER_FILE.test(f) && !f.endsWith('.test.ts')).sort() : [];
   const runner = runners[0];
@@ -280,24 +239,83 @@ async function checkRunnerParameters(root: string, resources: readonly ParsedYam
   }
   const runnerLine = source.slice(0, match.index).split('\n').length;
   const expected = [...(match[1] ?? '').matchAll(/['"`]([^'"`]+)['"`]/g)].map((m) => m[1] ?? '');
-  const bronze = resources.filter((r) => /bronze/i.test(r.file.split('/').pop() ?? ''));
-  if (bronze.length === 0) {
-    report('resources', 0, 'no bronze job resource (resources/*bronze*.yml)');
+  // The job the trigger's parameters go to (run-now sends exactly these); its absence is a chain problem.
+  if (!jobs) return;
+  const job = findAfterBronzeJob(jobs);
+  if (!('key' in job)) return;
+  const names = job.parameters.map((p) => p.name);
+  const missing = expected.filter((n) => !names.includes(n));
+  const extra = names.filter((n) => !expected.includes(n));
+  if (missing.length === 0 && extra.length === 0) return;
+  const line = lineAt(job.yaml, ['resources', 'jobs', job.key, 'parameters']) || lineAt(job.yaml, ['resources', 'jobs', job.key]);
+  const parts = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `not read by the runner: ${extra.join(', ')}` : ''].filter(Boolean);
+  report(job.yaml.file, line, `job ${job.key}: parameters differ from JOB_PARAMETERS in ${runnerFile}:${runnerLine} (${parts.join('; ')})`);
+}
+
+/** `on_partial_bronze`, when declared, is continue or stop for every target. */
+function checkOnPartial(bundle: ParsedYaml | undefined, targets: Map<string, Record<string, string>>, report: Report): void {
+  if (!bundle) return;
+  for (const [target, variables] of targets) {
+    const value = variables[ON_PARTIAL_VARIABLE];
+    if (value === undefined || value === 'continue' || value === 'stop') continue;
+    const line = lineAt(bundle, ['targets', target, 'variables', ON_PARTIAL_VARIABLE]) || lineAt(bundle, ['variables', ON_PARTIAL_VARIABLE]);
+    report(bundle.file, line, `variable ${ON_PARTIAL_VARIABLE} is ${JSON.stringify(value)} for target ${target}: expected continue or stop`);
+  }
+}
+
+/**
+ * What installs the hub pins one version: package.json names @org/deltalake-hub at an exact
+ * version (pnpm's workspace: protocol is how the hub's own workspace links it), and a lockfile,
+ * when there is one, installs that same version.
+ */
+async function checkHubPin(root: string, report: Report): Promise<void> {
+  const file = 'package.json';
+  if (!existsSync(join(root, file))) {
+    report(file, 0, `missing: a spoke pins ${HUB_PACKAGE} at an exact version in its package.json`);
     return;
   }
-  for (const parsed of bronze) {
-    const jobs = toObject(toObject(toObject(parsed.doc.toJS())['resources'])['jobs']);
-    for (const [key, spec] of Object.entries(jobs)) {
-      const params = toObject(spec)['parameters'];
-      const names = Array.isArray(params) ? params.map((p) => toObject(p)['name']).filter((n): n is string => typeof n === 'string') : [];
-      const missing = expected.filter((n) => !names.includes(n));
-      const extra = names.filter((n) => !expected.includes(n));
-      if (missing.length === 0 && extra.length === 0) continue;
-      const line = lineAt(parsed, ['resources', 'jobs', key, 'parameters']) || lineAt(parsed, ['resources', 'jobs', key]);
-      const parts = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `not read by the runner: ${extra.join(', ')}` : ''].filter(Boolean);
-      report(parsed.file, line, `job ${key}: parameters differ from JOB_PARAMETERS in ${runnerFile}:${runnerLine} (${parts.join('; ')})`);
-    }
+  const text = await readFile(join(root, file), 'utf8');
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = toObject(JSON.parse(text));
+  } catch (error) {
+    report(file, 0, `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return;
   }
+  const pin = toObject(pkg['dependencies'])[HUB_PACKAGE];
+  const line = lineOfText(text, `"${HUB_PACKAGE}"`);
+  if (typeof pin !== 'string') {
+    report(file, line, `${HUB_PACKAGE} is not in dependencies: a spoke pins the hub it runs (e.g. "${HUB_PACKAGE}": "1.2.0")`);
+    return;
+  }
+  if (pin.startsWith('workspace:')) return;
+  if (!EXACT_VERSION.test(pin)) {
+    report(file, line, `${HUB_PACKAGE} is ${JSON.stringify(pin)}: pin an exact version (e.g. "1.2.0"), so every install runs the hub the spoke was tested with`);
+    return;
+  }
+  const locked = await lockedHubVersion(root);
+  if (locked && locked.version !== pin) report(locked.file, lineOfText(await readFile(join(root, locked.file), 'utf8'), HUB_PACKAGE), `installs ${HUB_PACKAGE} ${locked.version}, but package.json pins ${pin}: install again (npm install) and commit the lockfile`);
+}
+
+/** The hub version an npm or pnpm lockfile of the spoke installs, if the spoke has one. */
+async function lockedHubVersion(root: string): Promise<{ file: string; version: string } | undefined> {
+  if (existsSync(join(root, 'package-lock.json'))) {
+    const lock = toObject(JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')));
+    const version = toObject(toObject(lock['packages'])[`node_modules/${HUB_PACKAGE}`])['version'] ?? toObject(toObject(lock['dependencies'])[HUB_PACKAGE])['version'];
+    return typeof version === 'string' ? { file: 'package-lock.json', version } : undefined;
+  }
+  if (existsSync(join(root, 'pnpm-lock.yaml'))) {
+    const lock = toObject(parseYamlText(await readFile(join(root, 'pnpm-lock.yaml'), 'utf8')));
+    const entry = toObject(toObject(toObject(toObject(lock['importers'])['.'])['dependencies'])[HUB_PACKAGE])['version'];
+    // pnpm writes `1.2.0` or `1.2.0(peer@x)`.
+    return typeof entry === 'string' ? { file: 'pnpm-lock.yaml', version: entry.replace(/\(.*$/, '') } : undefined;
+  }
+  return undefined;
+}
+
+function lineOfText(text: string, needle: string): number {
+  const index = text.split('\n').findIndex((l) => l.includes(needle));
+  return index < 0 ? 0 : index + 1;
 }
 
 /** Every YAML file of the spoke: credential keys hold references only, and no PAT appears anywhere. */
@@ -338,18 +356,6 @@ async function yamlFiles(root: string, sub: string): Promise<string[]> {
   return out.sort();
 }
 
-function toObject(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 function isText(value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

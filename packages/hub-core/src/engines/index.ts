@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../settings.js';
 import type { EngineName } from './dialect.js';
 import type { Engine } from './engine.js';
+import type { DuckDbEngineOptions } from './duckdb/duckdb-engine.js';
 
 export interface EngineContext {
   readonly settings: Settings;
@@ -16,16 +17,14 @@ export interface EngineContext {
  * engine never loads the Databricks connector.
  */
 export const engineFactories: Record<EngineName, (context: EngineContext) => Promise<Engine>> = {
-  duckdb: async ({ settings, logger }) => {
-    const { createDuckDbEngine } = await import('./duckdb/duckdb-engine.js');
-    return createDuckDbEngine({
+  duckdb: async ({ settings, logger }) =>
+    createDuckDbEngine({
       warehouse: settings.warehouse,
       memoryLimit: settings.duckdbMemoryLimit,
       threads: settings.duckdbThreads,
       lockTimeoutMs: settings.duckdbLockTimeoutMs,
       logger,
-    });
-  },
+    }),
   spark: async ({ settings, logger }) => {
     const { createSparkEngine } = await import('./spark/spark-engine.js');
     return createSparkEngine({ host: settings.sparkHost, port: settings.sparkPort ?? recordedSparkPort() ?? 10000, logger });
@@ -40,6 +39,12 @@ export const engineFactories: Record<EngineName, (context: EngineContext) => Pro
     });
   },
 };
+
+/** The embedded engine from explicit options; DuckDB's native binding loads on this call, not on import. */
+export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<Engine> {
+  const duckdb = await import('./duckdb/duckdb-engine.js');
+  return duckdb.createDuckDbEngine(options);
+}
 
 /** The port a local `pnpm spark:start` wrote, looked up from the working directory upwards. */
 function recordedSparkPort(): number | undefined {

@@ -9,16 +9,20 @@ import {
   formatQualityReport,
   formatSummary,
   loadSettings,
+  ParameterError,
   parseSourceRoots,
   readChecksFile,
   readJobParameters,
   runBronzeWithChecks,
   type CheckedRunSummary,
+  type ChecksFile,
   type Engine,
+  type JobParameters,
   type Logger,
+  type Settings,
 } from '@org/deltalake-hub';
 
-/** The bronze job's parameters, the seed's names; `spoke check` keeps them equal to resources/falcon_bronze_job.yml. */
+/** The trigger's parameters, the seed's names; `spoke check` keeps them equal to those of resources/falcon_transforms_job.yml. */
 export const JOB_PARAMETERS = ['category', 'subcategory', 'file_name', 'begin_date', 'end_date'] as const;
 
 /** Spoke-internal, as in the seed's job definition. */
@@ -34,10 +38,25 @@ export interface FalconRunOptions {
   readonly engine?: Engine;
   readonly logger?: Logger;
   readonly sourceRoots?: Record<string, string>;
+  /** Overrides of the bundle target's variables, as `--var` (a test's own catalog). */
+  readonly variables?: Record<string, string>;
 }
 
-/** Thin: job parameters in, runBronze and the spoke's checks on its batch out. */
-export async function runFalconBronze(options: FalconRunOptions = {}): Promise<CheckedRunSummary> {
+/** A run's inputs, read from flags, DELTALAKE_HUB_* variables or Databricks-style job parameters. */
+export interface FalconRun {
+  readonly params: JobParameters;
+  readonly target: string;
+  readonly variables: Record<string, string>;
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
+  readonly sourceRoots: Record<string, string>;
+  /** `--on-partial`, read by the whole job (falcon-job.ts). */
+  readonly onPartial: string | undefined;
+  readonly json: boolean;
+}
+
+export function readFalconRun(options: FalconRunOptions): FalconRun {
   const { values } = parseArgs({
     args: [...(options.argv ?? [])],
     options: {
@@ -53,6 +72,7 @@ export async function runFalconBronze(options: FalconRunOptions = {}): Promise<C
       engine: { type: 'string' },
       warehouse: { type: 'string' },
       'source-root': { type: 'string', multiple: true, default: [] },
+      'on-partial': { type: 'string' },
       json: { type: 'boolean' },
     },
     strict: true,
@@ -74,21 +94,46 @@ export async function runFalconBronze(options: FalconRunOptions = {}): Promise<C
     env,
     jobParameters: values['job-params'],
   });
-  const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
-  const variables = bundleVariables(BUNDLE, values.target ?? 'dev');
-  // Read before the engine opens: an invalid checks file loads nothing.
-  const checks = await readChecksFile(CHECKS_PATH, { variables, displayName: 'configs/quality/falcon_checks.yml' });
-  const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
+  const target = values.target ?? 'dev';
+  return {
+    params,
+    target,
+    variables: { ...bundleVariables(BUNDLE, target), ...options.variables },
+    settings: loadSettings({ engine: values.engine, warehouse: values.warehouse }, env),
+    logger,
+    env,
+    sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
+    onPartial: values['on-partial'],
+    json: values.json === true,
+  };
+}
+
+/** The spoke's checks, read before any engine opens: an invalid checks file loads nothing. */
+export function readFalconChecks(variables: Record<string, string>): Promise<ChecksFile> {
+  return readChecksFile(CHECKS_PATH, { variables, displayName: 'configs/quality/falcon_checks.yml' });
+}
+
+/** The bronze step: runBronze and the spoke's checks on its batch. */
+export function loadFalconBronze(run: FalconRun, engine: Engine, checks: ChecksFile): Promise<CheckedRunSummary> {
+  return runBronzeWithChecks(run.params, {
+    engine,
+    configPath: run.params.configPath ?? CONFIG_PATH,
+    variables: run.variables,
+    sourceRoots: run.sourceRoots,
+    logger: run.logger,
+    checks,
+    alerts: { env: run.env },
+  });
+}
+
+/** Thin: job parameters in, runBronze and the spoke's checks on its batch out. */
+export async function runFalconBronze(options: FalconRunOptions = {}): Promise<CheckedRunSummary> {
+  const run = readFalconRun(options);
+  if (run.onPartial !== undefined) throw new ParameterError('on-partial', 'applies to the whole job (src/falcon-job.ts, or deltalake-hub job run), not to bronze alone');
+  const checks = await readFalconChecks(run.variables);
+  const engine = options.engine ?? (await createEngine(run.settings.engine, { settings: run.settings, logger: run.logger, env: run.env }));
   try {
-    return await runBronzeWithChecks(params, {
-      engine,
-      configPath: params.configPath ?? CONFIG_PATH,
-      variables,
-      sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
-      logger,
-      checks,
-      alerts: { env },
-    });
+    return await loadFalconBronze(run, engine, checks);
   } finally {
     if (!options.engine) await engine.close();
   }

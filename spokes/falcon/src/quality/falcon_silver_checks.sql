@@ -17,7 +17,6 @@ SELECT 'falcon_silver.web_events' AS table_name, 'silver_event_unique' AS check_
 FROM (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS e, CAST(COALESCE(SUM(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS BIGINT) AS f FROM (SELECT COUNT(*) AS n FROM ${catalog}.falcon_silver.web_events AS t WHERE TRUE AND t.`event_type` IS NOT NULL AND t.`event_id` IS NOT NULL GROUP BY t.`event_type`, t.`event_id`) AS g) AS x
 ) AS c;
 
-SELECT raise_error(concat('data quality checks failed: ', concat_ws(', ', collect_list(check_name))))
+SELECT CASE WHEN COUNT(*) > 0 THEN raise_error(concat('data quality checks failed: ', concat_ws(', ', collect_list(check_name)))) END AS failed_checks
 FROM ${catalog}.bronze_metadata.quality_results
-WHERE run_id = (SELECT MAX(run_id) FROM ${catalog}.bronze_metadata.quality_results WHERE run_id LIKE 'sql-%') AND NOT passed AND criticality = 'error' AND on_fail = 'fail'
-HAVING COUNT(*) > 0;
+WHERE run_id = (SELECT MAX(run_id) FROM ${catalog}.bronze_metadata.quality_results WHERE run_id LIKE 'sql-%') AND NOT passed AND criticality = 'error' AND on_fail = 'fail';

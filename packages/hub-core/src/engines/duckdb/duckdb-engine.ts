@@ -18,8 +18,6 @@ export interface DuckDbEngineOptions {
   readonly retry?: Partial<RetryPolicy> | undefined;
 }
 
-export const DEFAULT_WAREHOUSE = '.deltalake-hub/warehouse';
-
 /** The embedded engine: an in-process DuckDB, each catalog a file attached under its own name. */
 export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<Engine> {
   const warehouse = resolve(options.warehouse);

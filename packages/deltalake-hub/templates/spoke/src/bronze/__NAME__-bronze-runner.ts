@@ -12,11 +12,13 @@ import {
   readJobParameters,
   runBronze,
   type Engine,
+  type JobParameters,
   type Logger,
   type RunSummary,
+  type Settings,
 } from '@org/deltalake-hub';
 
-/** The bronze job's parameters, the seed's names; `spoke check` keeps them equal to resources/__LOB___bronze_job.yml. */
+/** The trigger's parameters, the seed's names; `spoke check` keeps them equal to those of resources/__LOB___transforms_job.yml. */
 export const JOB_PARAMETERS = ['category', 'subcategory', 'file_name', 'begin_date', 'end_date'] as const;
 
 /** Spoke-internal, as in the seed's job definition. */
@@ -30,10 +32,24 @@ export interface RunOptions {
   readonly engine?: Engine;
   readonly logger?: Logger;
   readonly sourceRoots?: Record<string, string>;
+  /** Overrides of the bundle target's variables, as `--var`. */
+  readonly variables?: Record<string, string>;
 }
 
-/** Thin: job parameters in, runBronze out. */
-export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promise<RunSummary> {
+/** A run's inputs, read from flags, DELTALAKE_HUB_* variables or Databricks-style job parameters. */
+export interface SpokeRun {
+  readonly params: JobParameters;
+  readonly target: string;
+  readonly variables: Record<string, string>;
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
+  readonly sourceRoots: Record<string, string>;
+  /** `--on-partial`: read by the whole job (src/__NAME__-job.ts) only. */
+  readonly onPartial: string | undefined;
+}
+
+export function readRun(options: RunOptions): SpokeRun {
   const { values } = parseArgs({
     args: [...(options.argv ?? [])],
     options: {
@@ -49,6 +65,7 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
       engine: { type: 'string' },
       warehouse: { type: 'string' },
       'source-root': { type: 'string', multiple: true, default: [] },
+      'on-partial': { type: 'string' },
       json: { type: 'boolean' },
     },
     strict: true,
@@ -70,16 +87,30 @@ export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promis
     env,
     jobParameters: values['job-params'],
   });
-  const settings = loadSettings({ engine: values.engine, warehouse: values.warehouse }, env);
-  const engine = options.engine ?? (await createEngine(settings.engine, { settings, logger, env }));
+  const target = values.target ?? 'dev';
+  return {
+    params,
+    target,
+    variables: { ...bundleVariables(BUNDLE, target), ...options.variables },
+    settings: loadSettings({ engine: values.engine, warehouse: values.warehouse }, env),
+    logger,
+    env,
+    sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
+    onPartial: values['on-partial'],
+  };
+}
+
+/** The bronze step: runBronze with the spoke's config and the target's variables. */
+export function loadBronze(run: SpokeRun, engine: Engine): Promise<RunSummary> {
+  return runBronze(run.params, { engine, configPath: run.params.configPath ?? CONFIG_PATH, variables: run.variables, sourceRoots: run.sourceRoots, logger: run.logger });
+}
+
+/** Thin: job parameters in, runBronze out. */
+export async function run__NAME_PASCAL__Bronze(options: RunOptions = {}): Promise<RunSummary> {
+  const run = readRun(options);
+  const engine = options.engine ?? (await createEngine(run.settings.engine, { settings: run.settings, logger: run.logger, env: run.env }));
   try {
-    return await runBronze(params, {
-      engine,
-      configPath: params.configPath ?? CONFIG_PATH,
-      variables: bundleVariables(BUNDLE, values.target ?? 'dev'),
-      sourceRoots: { ...parseSourceRoots(values['source-root'] ?? []), ...options.sourceRoots },
-      logger,
-    });
+    return await loadBronze(run, engine);
   } finally {
     if (!options.engine) await engine.close();
   }
