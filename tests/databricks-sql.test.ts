@@ -13,6 +13,7 @@ import {
   type SqlValue,
 } from '@org/hub-core';
 import { applyDdl, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
+import { COLUMN_MIGRATIONS } from '../packages/hub-bronze/src/ddl.js';
 import { textScan } from '../packages/hub-bronze/src/loaders/databricks-bronze.js';
 import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
 import { recordScenario, scenarioMatrix, textScanOf } from './support/databricks-warehouse.js';
@@ -61,8 +62,11 @@ describe('the statements Spark and Databricks share', () => {
       await sharedStatements(spark.engine);
       await sharedStatements(databricks.engine);
       expect(databricks.statements).toHaveLength(spark.statements.length);
-      // DDL (the schema and one table per file in ddl/delta/), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count and INSERT, supersede, tracker INSERT, status.
-      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + 10);
+      // DDL (the schema and one table per file in ddl/delta/), a DESCRIBE per migrated table and an ALTER per migrated column (the recorder's
+      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count and INSERT, supersede, tracker INSERT, status.
+      const migrated = new Set(COLUMN_MIGRATIONS.map((m) => m.table)).size;
+      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 10);
+      expect(databricks.statements.filter((x) => x.sql.startsWith('ALTER TABLE'))).toHaveLength(COLUMN_MIGRATIONS.length);
       const sparkDialect = new SparkDialect();
       // Spark folds catalog.schema into one database: map the names back to compare the rest.
       const unfold = (text: string) => text.replace(/`spark_catalog`\.`([A-Za-z0-9]+)__([A-Za-z0-9_]+)`/g, '`$1`.`$2`');
@@ -70,7 +74,7 @@ describe('the statements Spark and Databricks share', () => {
         expect(unfold(inlineParameters(s, sparkDialect))).toBe(unfold((spark.statements[i] as CompiledStatement).sql));
       });
       // What makes this worth asserting: Databricks binds the values (none inline), Spark inlines them.
-      for (const s of databricks.statements.filter((x) => !/^(CREATE|SELECT lob|SELECT load_timestamp)/.test(x.sql))) expect(Object.keys(s.params).length, s.sql).toBeGreaterThan(0);
+      for (const s of databricks.statements.filter((x) => !/^(CREATE|DESCRIBE|ALTER|SELECT lob|SELECT load_timestamp)/.test(x.sql))) expect(Object.keys(s.params).length, s.sql).toBeGreaterThan(0);
       for (const s of spark.statements) expect(s.params).toEqual({});
       for (const s of databricks.statements) expect(s.sql).not.toContain("it\\'s");
     } finally {

@@ -109,12 +109,17 @@ export class WarehouseModel {
     if (/^CREATE SCHEMA/.test(text)) return [];
     if ((m = new RegExp(`^CREATE TABLE IF NOT EXISTS ${NAME}`).exec(text))) {
       const name = m[1] as string;
-      if (!name.includes('`bronze_metadata`') && !this.tables.has(name)) {
-        const body = /\(([^)]*)\)/.exec(text.slice(m[0].length))?.[1] ?? '';
-        const columns = new Map([...body.matchAll(/(\w+)\s+(STRING|BIGINT|TIMESTAMP)/g)].map((c) => [c[1] as string, (c[2] as string).toLowerCase()]));
+      if (!this.tables.has(name)) {
+        const body = /\(([\s\S]*)\)/.exec(text.slice(m[0].length))?.[1] ?? '';
+        const columns = new Map([...body.matchAll(/(?:^|,)\s*(\w+)\s+(STRING|BIGINT|TIMESTAMP|DATE|BOOLEAN|INT)\b/gim)].map((c) => [c[1] as string, (c[2] as string).toLowerCase()]));
         this.tables.set(name, { columns, rows: [] });
       }
       return [];
+    }
+    if ((m = new RegExp(`^DESCRIBE ${NAME}$`).exec(text))) {
+      const table = this.tables.get(m[1] as string);
+      if (!table) throw new Error(`[TABLE_OR_VIEW_NOT_FOUND] ${m[1]}`);
+      return [...table.columns].map(([col_name, data_type]) => ({ col_name, data_type }));
     }
     if (/^MERGE INTO \S+`file_config`/.test(text)) {
       this.configRows = rowsJson();
@@ -248,7 +253,6 @@ export class WarehouseModel {
       for (const t of this.tracker) if (t.dest_table === dest && t.load_status === 'SUCCESS' && paths.has(t.file_path)) t.load_status = 'REPLACED';
       return [];
     }
-    if (/^CREATE TABLE IF NOT EXISTS `[^`]+`\.`bronze_metadata`/.test(text)) return [];
     throw new Error(`model: unknown statement: ${text.slice(0, 160)}`);
   };
 
