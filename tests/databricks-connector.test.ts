@@ -5,7 +5,8 @@ import { runBronze } from '@org/deltalake-hub';
 import { createEngine, loadSettings, sql, type Row } from '@org/hub-core';
 // Not public API (the package loads the connector on demand): the engine factory and the recorded warehouse.
 import { createDatabricksEngine } from '../packages/hub-core/src/engines/databricks/databricks-engine.js';
-import { TYPED_SAMPLE, ThriftWarehouse, type StatementAnswer, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
+import { TYPED_SAMPLE, ThriftWarehouse, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
+import { WarehouseModel } from './support/databricks-warehouse.js';
 import { Scratch } from './support/fixtures.js';
 import { sparkForTests } from './support/spark.js';
 
@@ -14,17 +15,16 @@ const ENV = { DATABRICKS_CONFIG_FILE: '/nonexistent/.databrickscfg', DATABRICKS_
 const RAW = 'abfss://raw@storage.dfs.core.windows.net/falcon/txn/credit/';
 const FILES = ['transactions_20240304.csv', 'transactions_20240306.csv', 'transactions_20240308.csv'];
 
-/** Answers the reads of a bronze run as a warehouse holding three good files would; writes return nothing. */
-function respond(statement: SubmittedStatement): StatementAnswer | Row[] {
-  const text = statement.sql;
-  if (text.startsWith('LIST')) return FILES.map((name) => ({ path: RAW + name, name, size: 120, modification_time: Date.UTC(2024, 2, 9) }));
-  if (text.startsWith('SELECT lob, category')) {
-    return [{ lob: 'falcon', category: 'transactions', subcategory: 'credit', file_pattern: 'transactions_*.csv', source_path: RAW, file_format: 'delimited', delimiter: ',', has_header: true, dest_catalog: 'dev_catalog', dest_schema: 'falcon_bronze', dest_table: 'credit_raw', is_active: true }];
-  }
-  if (text.startsWith('SELECT run_id')) return [{ run_id: 'run-1', expires_at: new Date(Date.now() + 600_000) }];
-  if (text.includes('FROM read_files')) return FILES.map((name) => ({ path: RAW + name, row_count: 2, bad_rows: 0 }));
-  if (text.includes('information_schema')) return [{ n: 0 }];
-  return [];
+/**
+ * Answers a bronze run's statements as a warehouse holding three good files would: the model of a
+ * SQL warehouse the Databricks rendering tests use, which keeps the run's tables, tracker and
+ * leases and fails on a statement it does not know. The parameters arrive as the connector put
+ * them on the wire (text).
+ */
+function warehouseModel(): (statement: SubmittedStatement) => Row[] {
+  const model = new WarehouseModel();
+  for (const name of FILES) model.addFile(RAW, { name, rows: 2, columns: [['id', 'string'], ['amount', 'string']] });
+  return (statement) => model.respond({ sql: statement.sql, params: Object.fromEntries(statement.parameters.map((p) => [p.name ?? '', p.value?.stringValue ?? null])) });
 }
 
 function configFile(): string {
@@ -32,7 +32,7 @@ function configFile(): string {
 }
 
 async function bronzeRun(sessionLifetimes: (number | undefined)[]) {
-  const warehouse = new ThriftWarehouse({ sessionLifetimes, respond });
+  const warehouse = new ThriftWarehouse({ sessionLifetimes, respond: warehouseModel() });
   const engine = await createDatabricksEngine({ env: ENV, client: warehouse.client, retry: { sleep: async () => undefined } });
   try {
     const summary = await runBronze({ asOf: '2024-03-10' }, { engine, configPath: configFile(), variables: { catalog: 'dev_catalog' }, runId: 'run-1' });
@@ -58,6 +58,9 @@ describe('a bronze run on the Databricks engine, over the connector and a record
     expect(copies(plain.warehouse)).toEqual(Object.fromEntries(FILES.map((name) => [name, 1])));
     const statements = plain.warehouse.submitted.length;
     expect(statements).toBeGreaterThan(10);
+    // The loader's reads and its load are among them: the text scan, the check, COPY INTO, the rows that landed.
+    const kinds = plain.warehouse.submitted.map((s) => s.sql.split(/\s+/).slice(0, 3).join(' '));
+    expect(kinds).toEqual(expect.arrayContaining(['SELECT name, first_line,', 'SELECT name, COUNT(*)', 'COPY INTO `dev_catalog`.`falcon_bronze`.`credit_raw`', 'SELECT _source_file AS']));
     for (let n = 1; n < statements; n++) {
       const { summary, warehouse } = await bronzeRun([n]);
       const where = `session expired after statement ${n} of ${statements}`;

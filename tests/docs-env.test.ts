@@ -11,8 +11,17 @@ function sources(dir: string): string[] {
 }
 
 // A variable is a name the code reads from the environment: in quotes (a table of names, env['X']) or as env.X.
-it('docs/cli.md documents every environment variable the CLI, the engines and the Spark scripts read', () => {
-  const files = [...sources('packages/hub-core/src'), ...sources('packages/hub-bronze/src'), ...sources('packages/deltalake-hub/src'), ...sources('scripts/spark')];
+it('docs/cli.md documents every environment variable the CLI, the engines, the scripts and the test suites read', () => {
+  const files = [
+    ...sources('packages/hub-core/src'),
+    ...sources('packages/hub-bronze/src'),
+    ...sources('packages/hub-quality/src'),
+    ...sources('packages/deltalake-hub/src'),
+    ...sources('scripts'),
+    // The suites' own settings (pnpm test:databricks, the Spark helper, the reliability suite).
+    ...sources('tests/support'),
+    ...sources('tests/reliability'),
+  ];
   const read = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:['"`]|env\.)((?:DELTALAKE_HUB|DATABRICKS)_[A-Z0-9_]*[A-Z0-9])\b/g)].map((m) => m[1] as string)));
   const documented = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
   expect(read.size).toBeGreaterThan(30);

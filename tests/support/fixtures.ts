@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,15 @@ export class Scratch {
   }
   config(rows: string[]): string {
     return this.write('config.csv', `${CONFIG_HEADER}\n${rows.join('\n')}\n`);
+  }
+  /** Sets a source file's modification time (where the engine reads a volume, a new upload is all it can do). */
+  touch(relative: string, when: Date): void {
+    utimesSync(join(this.dir, relative), when, when);
+  }
+  /** Writes a parquet source file from a SELECT. */
+  async parquet(relative: string, select: string): Promise<void> {
+    const { writeParquet } = await import('./parquet.js');
+    await writeParquet(join(this.dir, relative), select);
   }
 }
 

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { HUB_VERSION, LeaseHeldError, sql, type Engine, type Sql } from '@org/hub-core';
+import { HUB_VERSION, LeaseHeldError, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
+import { pathRows } from './loaders/shared.js';
 import type { FileConfigRow, FileStatus } from './types.js';
 
 /** What the tracker records for one file of one run. */
@@ -15,6 +15,22 @@ export interface TrackedFile {
   readonly rows: number;
   readonly reason: string | null;
 }
+
+/** The per-file fields of a tracker row, bound as one JSON array. */
+const TRACKED_FILE_COLUMNS: readonly JsonColumn[] = [
+  { name: 'lob', type: 'string' },
+  { name: 'category', type: 'string' },
+  { name: 'subcategory', type: 'string' },
+  { name: 'file_name', type: 'string' },
+  { name: 'source_path', type: 'string' },
+  { name: 'load_status', type: 'string' },
+  { name: 'row_count', type: 'bigint' },
+  { name: 'file_path', type: 'string' },
+  { name: 'file_size', type: 'bigint' },
+  { name: 'modification_time', type: 'timestamp' },
+  { name: 'file_date', type: 'date' },
+  { name: 'error_message', type: 'string' },
+];
 
 export interface LeaseOptions {
   /** How long a lease stays valid if its run dies without releasing it. */
@@ -65,15 +81,20 @@ FROM (${this.untracked(bronze, destTable)}) AS u`;
     return count;
   }
 
+  /**
+   * One INSERT for every file of a table in this run: the per-file values travel as ONE JSON
+   * array (a warehouse takes at most 256 parameters), the values shared by all files once each.
+   */
   recordStatement(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Sql {
     const finishedAt = new Date();
-    // Which hub version loaded a file is an audit question; inline, so the row adds no bound parameter.
-    const hubVersion = sql.literal(HUB_VERSION);
-    const rows = files.map(
-      (f) =>
-        sql`(${randomUUID()}, ${f.config.lob}, ${f.config.category}, ${f.config.subcategory}, ${f.name}, ${f.config.sourcePath}, ${destTable}, ${f.status}, ${finishedAt}, ${runId}, ${f.rows}, ${f.path}, ${f.sizeBytes}, ${f.modifiedAt}, CAST(${f.fileDate} AS DATE), ${f.reason}, ${startedAt}, ${finishedAt}, ${hubVersion})`,
+    const rows = this.engine.dialect.jsonRows(
+      TRACKED_FILE_COLUMNS,
+      files.map((f) => [f.config.lob, f.config.category, f.config.subcategory, f.name, f.config.sourcePath, f.status, f.rows, f.path, f.sizeBytes, f.modifiedAt, f.fileDate, f.reason]),
     );
-    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version) VALUES ${sql.join(rows)}`;
+    // Which hub version loaded a file is an audit question; inline, so the statement adds no bound parameter.
+    return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
+SELECT uuid(), f.lob, f.category, f.subcategory, f.file_name, f.source_path, ${destTable}, f.load_status, ${finishedAt}, ${runId}, f.row_count, f.file_path, f.file_size, f.modification_time, f.file_date, f.error_message, ${startedAt}, ${finishedAt}, ${sql.literal(HUB_VERSION)}
+FROM (${rows}) AS f`;
   }
 
   /** One INSERT for every file of a table in this run. */
@@ -82,13 +103,18 @@ FROM (${this.untracked(bronze, destTable)}) AS u`;
     await this.engine.run(this.recordStatement(runId, destTable, files, startedAt));
   }
 
+  /** Earlier loads of these files stop counting as loaded: one MERGE joined to the paths (Delta takes no subquery in an UPDATE's condition). */
+  supersedeStatement(destTable: string, paths: readonly string[]): Sql {
+    return sql`MERGE INTO ${this.tracker} AS t
+USING (SELECT DISTINCT file_path FROM (${pathRows(this.engine, paths)}) AS p) AS s
+ON t.file_path = s.file_path AND t.dest_table = ${destTable} AND t.load_status = 'SUCCESS'
+WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED'`;
+  }
+
   /** Before a forced reload: earlier loads stop counting as loaded, so a crash mid-reload leads to a reload, never a loss. */
   async supersede(destTable: string, paths: readonly string[]): Promise<void> {
     if (paths.length === 0) return;
-    await this.engine.run(
-      sql`UPDATE ${this.tracker} SET load_status = 'REPLACED' WHERE dest_table = ${destTable} AND load_status = 'SUCCESS' AND file_path IN (${sql.join(paths.map((p) => sql`${p}`))})`,
-      { idempotent: true },
-    );
+    await this.engine.run(this.supersedeStatement(destTable, paths), { idempotent: true });
   }
 
   /**
@@ -130,9 +156,11 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at) VALUE
 
   /** Recent loads, newest first, for `deltalake-hub status`. */
   async recent(limit: number): Promise<Record<string, unknown>[]> {
-    return this.engine.query(
-      sql`SELECT load_timestamp, load_status, dest_table, file_path, row_count, batch_id, error_message FROM ${this.tracker} ORDER BY load_timestamp DESC, file_path LIMIT ${sql.literal(Math.max(1, Math.floor(limit)))}`,
-    );
+    return this.engine.query(this.recentStatement(limit));
+  }
+
+  recentStatement(limit: number): Sql {
+    return sql`SELECT load_timestamp, load_status, dest_table, file_path, row_count, batch_id, error_message FROM ${this.tracker} ORDER BY load_timestamp DESC, file_path LIMIT ${sql.int(Math.min(1_000_000, Math.max(1, Math.floor(limit))))}`;
   }
 }
 

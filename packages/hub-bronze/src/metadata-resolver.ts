@@ -1,4 +1,4 @@
-import { ParameterError, sql, type Engine, type JobParameters, type Sql } from '@org/hub-core';
+import { ParameterError, sql, type Engine, type JobParameters, type JsonColumn, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
 import type { FileConfigRow, FileFormat } from './types.js';
 
@@ -8,12 +8,15 @@ const COLUMNS = [
 ] as const;
 const KEY = ['lob', 'category', 'subcategory'] as const;
 
-function values(row: FileConfigRow): Sql {
-  return sql`(${row.lob}, ${row.category}, ${row.subcategory}, ${row.filePattern}, ${row.sourcePath}, ${row.fileFormat}, ${row.delimiter}, ${row.hasHeader}, ${row.destCatalog}, ${row.destSchema}, ${row.destTable}, ${row.isActive})`;
+const JSON_COLUMNS: readonly JsonColumn[] = COLUMNS.map((name) => ({ name, type: name === 'has_header' || name === 'is_active' ? 'boolean' : 'string' }));
+
+function values(row: FileConfigRow): readonly (string | boolean | null)[] {
+  return [row.lob, row.category, row.subcategory, row.filePattern, row.sourcePath, row.fileFormat, row.delimiter, row.hasHeader, row.destCatalog, row.destSchema, row.destTable, row.isActive];
 }
 
 /**
- * One MERGE: new rows inserted, changed rows updated (with updated_ts), unchanged rows left
+ * One MERGE, whose rows and LOBs are bound as one JSON value each (a warehouse takes at most 256
+ * parameters, 12 per row would stop at 21 rows): new rows inserted, changed rows updated (with updated_ts), unchanged rows left
  * alone, rows of this spoke's LOBs that left the CSV deactivated, other spokes' rows untouched.
  */
 export function fileConfigMerge(engine: Engine, catalog: string, rows: readonly FileConfigRow[]): Sql {
@@ -23,13 +26,12 @@ export function fileConfigMerge(engine: Engine, catalog: string, rows: readonly 
   const nonKey = COLUMNS.filter((c) => !(KEY as readonly string[]).includes(c));
   const changed = sql.raw(nonKey.map((c) => `t.${c} IS DISTINCT FROM s.${c}`).join(' OR '));
   const set = sql.raw(nonKey.map((c) => `${c} = s.${c}`).join(', '));
-  const lobList = sql.join(lobs.map((lob) => sql`${lob}`));
   return sql`MERGE INTO ${metadataTable(engine, catalog, 'file_config')} AS t
-USING (SELECT * FROM (VALUES ${sql.join(rows.map(values))}) AS v(${columns})) AS s
+USING (${engine.dialect.jsonRows(JSON_COLUMNS, rows.map(values))}) AS s
 ON ${on}
 WHEN MATCHED AND (${changed}) THEN UPDATE SET ${set}, updated_ts = current_timestamp
 WHEN NOT MATCHED THEN INSERT (config_id, ${columns}, updated_ts) VALUES (uuid(), ${sql.raw(COLUMNS.map((c) => `s.${c}`).join(', '))}, current_timestamp)
-WHEN NOT MATCHED BY SOURCE AND t.lob IN (${lobList}) AND t.is_active THEN UPDATE SET is_active = false, updated_ts = current_timestamp`;
+WHEN NOT MATCHED BY SOURCE AND ${engine.dialect.jsonContains(lobs, sql.raw('t.lob'))} AND t.is_active THEN UPDATE SET is_active = false, updated_ts = current_timestamp`;
 }
 
 export async function upsertFileConfig(engine: Engine, catalog: string, rows: readonly FileConfigRow[]): Promise<void> {
@@ -51,7 +53,7 @@ export function checkSelection(rows: readonly FileConfigRow[], params: JobParame
 }
 
 export function selectConfigQuery(engine: Engine, catalog: string, lobs: readonly string[], params: JobParameters): Sql {
-  const filters = [sql`is_active`, sql`lob IN (${sql.join(lobs.map((lob) => sql`${lob}`))})`];
+  const filters = [sql`is_active`, engine.dialect.jsonContains(lobs, sql.raw('lob'))];
   if (params.category) filters.push(sql`category = ${params.category}`);
   if (params.subcategory) filters.push(sql`subcategory = ${params.subcategory}`);
   return sql`SELECT ${sql.raw(COLUMNS.join(', '))} FROM ${metadataTable(engine, catalog, 'file_config')} WHERE ${sql.join(filters, sql` AND `)} ORDER BY lob, category, subcategory`;

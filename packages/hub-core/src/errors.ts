@@ -9,7 +9,9 @@ export type HubErrorCode =
   | 'LEASE_HELD'
   | 'SOURCE_UNMAPPED'
   /** The Databricks Jobs API refused a request, or did not answer after retries. */
-  | 'JOBS_API_ERROR';
+  | 'JOBS_API_ERROR'
+  /** Only in tests: a statement broke a rule of the engine a recording engine stands for. */
+  | 'WAREHOUSE_RULE';
 
 export class HubError extends Error {
   readonly code: HubErrorCode;

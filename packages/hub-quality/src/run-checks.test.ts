@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, DatabricksDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { createRecordingEngine, DatabricksDialect, DATABRICKS_WAREHOUSE_RULES, WarehouseRules, type CompiledStatement, type Row, type WarehouseRule } from '@org/hub-core';
 import { parseChecksFile } from './checks-file.js';
+import { renderChecksSql } from './render-sql.js';
 import { runChecks } from './run-checks.js';
+import { profileTable } from './suggest.js';
 
 const COLUMNS = ['id', 'status', 'amount', 'qty', 'created', 'ts', 'code', 'customer_id', '_source_file', '_batch_id', '_ingested_at'];
 
@@ -45,13 +47,13 @@ describe('the Databricks rendering of a quality run', () => {
       [0, 3],
       [150, 600],
     ] as const) {
-      const { engine, statements } = createRecordingEngine(new DatabricksDialect(), { respond });
+      // The recording engine holds every statement to a SQL warehouse's rules (at most 256 parameters, LIMIT as an INT, ...): a broken one fails the run with the rule's name.
+      const { engine, statements, rules } = createRecordingEngine(new DatabricksDialect(), { respond });
+      expect(rules).toBe(DATABRICKS_WAREHOUSE_RULES);
       const checks = parseChecksFile(checksFile(extra, values), 'orders_checks.yml');
       const report = await runChecks(engine, checks, { batchId: 'b2', alerts: false, now: new Date('2024-03-10T00:00:00Z') });
       expect(report.results).toHaveLength(13 + extra);
       for (const statement of statements) {
-        expect(Object.keys(statement.params).length, statement.sql.slice(0, 200)).toBeLessThanOrEqual(256);
-        expect(statement.sql).not.toMatch(/LIMIT\s+\d+L/);
         // Values of the checks file are bound (a `where` is SQL the team wrote, and stays text).
         expect(statement.sql).not.toMatch(/ACC\[0-9\]|'v0'/);
       }
@@ -62,6 +64,39 @@ describe('the Databricks rendering of a quality run', () => {
       expect(statements.filter((s) => s.sql.startsWith('INSERT INTO `cat`.`bronze_metadata`.`quality_results`'))).toHaveLength(1);
       if (extra > 0) expect(statements.filter((s) => s.sql.includes('AS e0')).length + statements.filter((s) => /AS e1\d\d,/.test(s.sql)).length).toBeGreaterThan(1);
     }
+  });
+
+  it('fails a quality run whose statement breaks a warehouse rule, naming the rule', async () => {
+    // A warehouse that took at most 2 bound parameters: the run's first statement with more stops it, the error not swallowed as a failed check.
+    const lowCap: WarehouseRule = { name: 'max-2-bound-parameters', why: 'a stricter warehouse', check: (s) => (Object.keys(s.params).length > 2 ? `${Object.keys(s.params).length} bound parameters` : null) };
+    const { engine } = createRecordingEngine(new DatabricksDialect(), { respond, rules: new WarehouseRules([...DATABRICKS_WAREHOUSE_RULES.rules, lowCap]) });
+    await expect(runChecks(engine, parseChecksFile(checksFile(0, 3), 'orders_checks.yml'), { batchId: 'b2', alerts: false })).rejects.toThrow(/warehouse rule max-2-bound-parameters broken: \d+ bound parameters/);
+  });
+
+  it('profiles a table for quality suggest within the warehouse rules, in three statements', async () => {
+    const { engine, statements, rules } = createRecordingEngine(new DatabricksDialect(), { respond });
+    expect(rules).toBe(DATABRICKS_WAREHOUSE_RULES);
+    const profile = await profileTable(engine, { catalog: 'cat', schema: 's', table: 'orders', name: 'cat.s.orders' });
+    expect(profile.columns.map((c) => c.name)).toEqual(COLUMNS.filter((c) => !c.startsWith('_')));
+    // DESCRIBE, one aggregate scan, one bounded GROUP BY per column with few values (LIMIT as an INT, or the engine would have thrown).
+    expect(statements.map((s) => s.sql.split(/\s+/).slice(0, 2).join(' '))).toEqual(['DESCRIBE TABLE', 'SELECT COUNT(*)', 'SELECT *']);
+    expect(statements[2]?.sql).toMatch(/ LIMIT 11\) AS v0/);
+  });
+
+  it('renders a SQL task\'s script whose every statement keeps the warehouse rules', () => {
+    const script = renderChecksSql(parseChecksFile(checksFile(0, 3).replace(/^.*check: schema.*\n/m, ''), 'orders_checks.yml'));
+    const statements = script
+      .split('\n')
+      .filter((line) => !line.startsWith('--'))
+      .join('\n')
+      .split(/;\n/)
+      .map((text) => text.trim())
+      .filter((text) => text.length > 0);
+    // The results INSERT, then the gate that fails the task.
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/^INSERT INTO /);
+    expect(statements[1]).toContain('raise_error(');
+    for (const text of statements) expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: text, params: {} })).not.toThrow();
   });
 
   it('renders the SQL the warehouse runs: RLIKE, try_cast, array_compact, explode, a JSON array of results', async () => {

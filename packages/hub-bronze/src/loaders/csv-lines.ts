@@ -46,6 +46,11 @@ export class LineTracker {
     this.wantedBytes = [...new Set(wanted.bytes ?? [])].sort((a, b) => b - a);
   }
 
+  /** How the first line that ends outside a quoted field ends (the ending the others must share), once one has. */
+  get firstLineEnding(): LineEnding | null {
+    return this.firstEnding;
+  }
+
   /** The line where a quoted field opened that is still open: after the last chunk, a quote never closed. */
   get openQuoteLine(): number | null {
     return this.state === State.Quoted ? this.openedOn : null;
@@ -195,4 +200,9 @@ export function openQuoteReason(line: number): string {
 /** The reason a file whose lines end in different ways is set aside, the same on every engine. */
 export function mixedEndingReason(mixed: NonNullable<LineTracker['mixedEnding']>): string {
   return `line ${mixed.line}: mixed line endings: this line ends with ${mixed.ending}, the first line with ${mixed.first}; a file must end all its lines the same way`;
+}
+
+/** The reason a file with a record whose number of fields differs from the header's is set aside; `where` is `line N` or `record N`. */
+export function malformedRecordReason(where: string, record: string): string {
+  return `${where}: malformed record (wrong number of columns): ${record.slice(0, 200).replace(/\r?\n|\r/g, '\\n')}`;
 }

@@ -30,20 +30,29 @@ export async function firstLineKeys(files: readonly ListedFile[]): Promise<Map<L
       if (first instanceof Error) return void out.set(file, { reason: `could not read the file: ${first.message}` });
       const { line, ending } = first;
       const delimiter = file.config.delimiter ?? ',';
-      const control = controlCharacterAt(line, delimiter);
-      if (control >= 0) {
-        const code = (line[control] as number).toString(16).toUpperCase().padStart(2, '0');
-        return void out.set(file, { reason: `line 1, column ${control + 1}: not a delimited text file: control character 0x${code} in the first line (binary or compressed content?)` });
-      }
-      if (file.config.hasHeader && endsInsideQuote(line, delimiter)) {
-        return void out.set(file, { reason: 'line 1: the header has a quoted column name that goes on past the end of the line: a column name must fit on one line' });
-      }
+      const reason = firstLineReason(line, delimiter, file.config.hasHeader);
+      if (reason !== null) return void out.set(file, { reason });
       // Without a header only the number of fields matters; the count is naive about quotes, which at worst splits a group.
       const header = file.config.hasHeader ? line.toString('latin1') : `${line.toString('latin1').split(delimiter).length} fields`;
       out.set(file, { key: `${ending}\u0000${header}`, ending });
     });
   }
   return out;
+}
+
+/**
+ * Why a delimited file cannot be read, from its first line alone (without its line break), or
+ * null: a control character (binary or compressed content), or a header whose quoted column name
+ * runs onto the next line. The same reasons on every engine.
+ */
+export function firstLineReason(line: Buffer, delimiter: string, hasHeader: boolean): string | null {
+  const control = controlCharacterAt(line, delimiter);
+  if (control >= 0) {
+    const code = (line[control] as number).toString(16).toUpperCase().padStart(2, '0');
+    return `line 1, column ${control + 1}: not a delimited text file: control character 0x${code} in the first line (binary or compressed content?)`;
+  }
+  if (hasHeader && endsInsideQuote(line, delimiter)) return 'line 1: the header has a quoted column name that goes on past the end of the line: a column name must fit on one line';
+  return null;
 }
 
 /** The first line and how it ends (LF, CRLF, CR): files that share a scan must share both. */

@@ -1,4 +1,4 @@
-import { sql, type Row, type Sql } from '@org/hub-core';
+import { sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import type { FileConfigRow } from '../types.js';
 import type { ListedFile } from './bronze-adapter.js';
 
@@ -9,6 +9,19 @@ export const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
 export function trackerSummary(tracker: Sql | null, destTable: string): Sql {
   if (tracker === null) return sql`SELECT CAST(NULL AS STRING) AS file_path, CAST(NULL AS BIGINT) AS file_size, CAST(NULL AS TIMESTAMP) AS modification_time WHERE 1 = 0`;
   return sql`SELECT file_path, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time FROM ${tracker} WHERE dest_table = ${destTable} AND load_status = 'SUCCESS' GROUP BY file_path`;
+}
+
+/** File paths as a query with one column, `file_path`, bound as one JSON array whatever their number. */
+export function pathRows(engine: Engine, paths: readonly string[]): Sql {
+  return engine.dialect.jsonRows([{ name: 'file_path', type: 'string' }], paths.map((p) => [p]));
+}
+
+/** Removes the rows of these files (a forced reload): a MERGE joined to the paths, as Delta takes no subquery in a DELETE's condition. */
+export function deleteFilesStatement(engine: Engine, target: Sql, paths: readonly string[]): Sql {
+  return sql`MERGE INTO ${target} AS b
+USING (SELECT DISTINCT file_path FROM (${pathRows(engine, paths)}) AS p) AS s
+ON b._source_file = s.file_path
+WHEN MATCHED THEN DELETE`;
 }
 
 export function rowsToListedFiles(rows: readonly Row[], config: FileConfigRow): ListedFile[] {

@@ -7,9 +7,10 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
-import { findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
+import { findLines, malformedRecordReason, mixedEndingReason, openQuoteReason } from './csv-lines.js';
+import { csvReaderOptions, ENDS_INSIDE_QUOTE, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineKeys, type LineEnding } from './first-line.js';
-import { clashReason, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
+import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
 const PROBE = sql.raw('__hub_probe');
@@ -18,10 +19,6 @@ const CORRUPT = '_corrupt_record';
 const nameOf = (uri: Sql) => sql`url_decode(replace(regexp_extract(${uri}, '[^/]+$', 0), '+', '%2B'))`;
 /** A scanned row's file name. */
 const FILE_NAME = nameOf(sql.raw('input_file_name()'));
-/** Spark's CSV reader reads a quoted empty field as NULL when nullValue is '' (its default); a NUL marks unquoted empty fields instead. */
-const NULL_MARK = '\u0000';
-/** The line break Spark is told per group (`lineSep`): then a CRLF inside a quoted field is kept, not turned into LF. */
-const LINE_SEP: Record<LineEnding, string> = { LF: '\n', CRLF: '\r\n', CR: '\r' };
 
 /**
  * OSS Spark + Delta: `binaryFile` lists without reading contents; each config row's files are
@@ -68,7 +65,7 @@ ORDER BY d.file_date, d.name`;
     const target = targetName(engine, request.table);
     let tableColumns = await describeTable(engine, request.table);
     if (request.replacePaths.length > 0 && tableColumns.size > 0) {
-      await engine.run(sql`DELETE FROM ${target} WHERE _source_file IN (${sql.join(request.replacePaths.map((p) => sql`${p}`))})`);
+      await engine.run(deleteFilesStatement(engine, target, request.replacePaths));
     }
     for (const file of request.files) if (file.sizeBytes === 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: 'zero bytes: the file is empty' });
     // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
@@ -100,8 +97,7 @@ ORDER BY d.file_date, d.name`;
           const reason = found ? mixedEndingReason(found) : `${await recordAt(engine, file, mixed)}: mixed line endings: a file must end all its lines the same way`;
           outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
         } else if (bad !== null) {
-          const text = String(check['bad_text'] ?? '').slice(0, 200).replace(/\r?\n|\r/g, '\\n');
-          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `${await recordAt(engine, file, bad)}: malformed record (wrong number of columns): ${text}` });
+          outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: malformedRecordReason(await recordAt(engine, file, bad), String(check['bad_text'] ?? '')) });
         } else rows.set(file.path, Number(check['row_count'] ?? 0));
       }
 
@@ -193,23 +189,9 @@ function escapeHadoopGlob(path: string): string {
   return path.replace(/[\\{}[\]*?]/g, (c) => `\\${c}`);
 }
 
-/**
- * RFC 4180 as Spark reads it: records, not lines (multiLine), so a quoted field may hold line
- * breaks, kept as written when the line ending is known (lineSep); a quoted empty field is '',
- * an unquoted one NULL (nullValue is a NUL, so only an unquoted empty field matches it).
- */
+/** The CSV reader's options as a view's OPTIONS clause. */
 function csvOptions(config: ListedFile['config'], ending: LineEnding | null): Sql {
-  const options: [string, string][] = [
-    ['header', String(config.hasHeader)],
-    ['sep', config.delimiter ?? ','],
-    ['quote', '"'],
-    ['escape', '"'],
-    ['inferSchema', 'false'],
-    ['multiLine', 'true'],
-    ...(ending ? [['lineSep', LINE_SEP[ending]] as [string, string]] : []),
-    ['nullValue', NULL_MARK],
-  ];
-  return sql.join(options.map(([k, v]) => sql`${sql.raw(k)} ${sql.literal(v)}`));
+  return sql.join(csvReaderOptions(config, ending).map(([k, v]) => sql`${sql.raw(k)} ${sql.literal(v)}`));
 }
 
 function stageView(group: Pick<Group, 'directory' | 'format' | 'config' | 'ending' | 'files'>, columns: ReadonlyMap<string, string> | null): Sql {
@@ -248,34 +230,6 @@ async function stageDelimited(engine: Engine, group: Group, outcomes: Map<string
 }
 
 /**
- * Java regexes over one physical line, for the quote check: whether the line ends inside a
- * quoted field when read from a field's start (fromOutside), and when read from inside a quoted
- * field that an earlier line opened (fromInside). A field is quoted when it starts with a quote;
- * it ends at the next quote not doubled; text after that quote, and any quote in an unquoted
- * field, is text (how Spark and DuckDB read them). Possessive and atomic groups keep it linear.
- */
-function quoteRegexes(delimiter: string): { fromOutside: string; fromInside: string } {
-  if (delimiter.length !== 1) throw new Error(`delimiter must be one character, got ${JSON.stringify(delimiter)}`);
-  // A backslash before a character that is not a letter or digit makes it literal, in a class too.
-  const d = /[A-Za-z0-9\t]/.test(delimiter) ? delimiter : `\\${delimiter}`;
-  const quoted = '(?:[^"]|"")*+';
-  const field = `(?>"${quoted}"[^${d}]*+|[^"${d}][^${d}]*+|)`;
-  return {
-    fromOutside: `^(?:${field}${d})*+"${quoted}\\z`,
-    fromInside: `^${quoted}(?:"[^${d}]*+${d}(?:${field}${d})*+"${quoted})?\\z`,
-  };
-}
-
-/**
- * How one line moves the quote state, as a number: bit 0 set when the line ends inside a quote
- * read from outside one, bit 1 when read from inside one (so 2 is a line that changes nothing).
- */
-export function quoteTransition(value: Sql, delimiter: string): Sql {
-  const { fromOutside, fromInside } = quoteRegexes(delimiter);
-  return sql`CASE WHEN instr(${value}, '"') = 0 THEN 2 ELSE (CASE WHEN ${value} RLIKE ${sql.literal(fromOutside)} THEN 1 ELSE 0 END) + (CASE WHEN ${value} RLIKE ${sql.literal(fromInside)} THEN 2 ELSE 0 END) END`;
-}
-
-/**
  * Per file, the first line of invalid UTF-8 and the line where a quote opens that is never
  * closed (Spark's multiLine reader would read the rest of the file into that field, silently).
  * Each line's effect on the quote state is one of four: none (2), flip (1), end outside (0),
@@ -286,11 +240,9 @@ export function quoteTransition(value: Sql, delimiter: string): Sql {
  */
 function textCheckStatement(directory: string, files: readonly ListedFile[], delimiter: string): Sql {
   return sql`SELECT ${nameOf(sql.raw('file'))} AS name, utf8_line,
-  CASE WHEN (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1
-    THEN CASE WHEN flips > COALESCE(flips_at_last_set, 0) THEN last_flip ELSE last_set END END AS open_quote_line
+  ${OPEN_QUOTE_LINE} AS open_quote_line
 FROM (
-  SELECT file, MIN(line) FILTER (WHERE bad_utf8) AS utf8_line, MAX(flips) AS flips, MAX(line) FILTER (WHERE t = 1) AS last_flip,
-    MAX(line) FILTER (WHERE t IN (0, 3)) AS last_set, MAX_BY(t, line) FILTER (WHERE t IN (0, 3)) AS last_set_kind, MAX_BY(flips, line) FILTER (WHERE t IN (0, 3)) AS flips_at_last_set
+  SELECT file, MIN(line) FILTER (WHERE bad_utf8) AS utf8_line, ${QUOTE_FOLD}
   FROM (
     SELECT file, bad_utf8, t, row_number() OVER w AS line, SUM(CASE WHEN t = 1 THEN 1 ELSE 0 END) OVER w AS flips
     FROM (
@@ -302,7 +254,7 @@ FROM (
   WHERE t <> 2 OR bad_utf8
   GROUP BY file
 )
-WHERE utf8_line IS NOT NULL OR (CASE WHEN last_set_kind = 3 THEN 1 ELSE 0 END + flips - COALESCE(flips_at_last_set, 0)) % 2 = 1`;
+WHERE utf8_line IS NOT NULL OR ${ENDS_INSIDE_QUOTE}`;
 }
 
 /** Where a data record is: its first line, read by the hub where it reads the engine's files, else its number. */

@@ -1,5 +1,5 @@
 import { HubError } from '../errors.js';
-import { IDENTIFIER_PATTERN, type CompiledStatement, type Sql, type SqlValue } from './sql.js';
+import { IDENTIFIER_PATTERN, sql, type CompiledStatement, type Sql, type SqlValue } from './sql.js';
 
 export type EngineName = 'duckdb' | 'spark' | 'databricks';
 
@@ -10,6 +10,14 @@ export interface DialectTypes {
   readonly boolean: string;
   readonly timestamp: string;
   readonly date: string;
+}
+
+/** The type of one field of rows bound as JSON; timestamps travel as epoch milliseconds, dates as yyyy-MM-dd. */
+export type JsonType = 'string' | 'bigint' | 'boolean' | 'timestamp' | 'date';
+
+export interface JsonColumn {
+  readonly name: string;
+  readonly type: JsonType;
 }
 
 /**
@@ -46,14 +54,57 @@ export abstract class Dialect {
     return `${q}${name.split(q).join(q + q)}${q}`;
   }
 
-  /** The SQL name of a table; engines with one catalog override this mapping. */
+  /** Where the hub's `catalog.schema` lives on this engine, as [catalog, schema] before quoting; engines with one catalog map it. */
+  protected namespace(catalog: string, schema: string): readonly [string, string] {
+    this.quoteIdentifier(catalog);
+    this.quoteIdentifier(schema);
+    return [catalog, schema];
+  }
+
+  /** The engine's catalog, schema and table for a hub table, unquoted (for information_schema lookups). */
+  tableParts(catalog: string, schema: string, table: string): readonly [string, string, string] {
+    this.quoteIdentifier(table);
+    return [...this.namespace(catalog, schema), table];
+  }
+
+  /** The SQL name of a table. */
   tableName(catalog: string, schema: string, table: string): string {
-    return [catalog, schema, table].map((n) => this.quoteIdentifier(n)).join('.');
+    return this.tableParts(catalog, schema, table)
+      .map((n) => this.quoteIdentifier(n))
+      .join('.');
   }
 
   schemaName(catalog: string, schema: string): string {
-    return [catalog, schema].map((n) => this.quoteIdentifier(n)).join('.');
+    return this.namespace(catalog, schema)
+      .map((n) => this.quoteIdentifier(n))
+      .join('.');
   }
+
+  /**
+   * Rows as a query (`SELECT <columns> FROM ...`) from ONE value: the rows bound as a JSON array
+   * and expanded by the engine. A statement's parameters never grow with its rows (a SQL
+   * warehouse takes at most 256), and the text is the same for 1 row and for 10,000.
+   */
+  jsonRows(columns: readonly JsonColumn[], rows: readonly (readonly SqlValue[])[]): Sql {
+    const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(row[i] ?? null, c)]))));
+    const select = columns.map((c) => {
+      const name = this.quoteIdentifier(c.name);
+      return c.type === 'timestamp' ? `${this.timestampFromMillis(name)} AS ${name}` : c.type === 'date' ? `CAST(${name} AS ${this.types.date}) AS ${name}` : name;
+    });
+    return sql`SELECT ${sql.raw(select.join(', '))} FROM ${this.expandJson(sql`${json}`, columns)} AS j`;
+  }
+
+  /** `expression` is one of `values`, with the values bound as one JSON array (for conditions that take no subquery, like Delta's MERGE). */
+  jsonContains(values: readonly string[], expression: Sql): Sql {
+    return this.jsonArrayContains(sql`${JSON.stringify(values)}`, expression);
+  }
+
+  /** A derived table of the JSON array's objects, one column per field (timestamps as BIGINT, dates as strings). */
+  protected abstract expandJson(json: Sql, columns: readonly JsonColumn[]): Sql;
+  /** Whether a JSON array of strings holds the expression's value. */
+  protected abstract jsonArrayContains(json: Sql, expression: Sql): Sql;
+  /** A TIMESTAMP from epoch milliseconds in a (quoted) column, independent of the session time zone. */
+  protected abstract timestampFromMillis(column: string): string;
 
   compile(query: Sql): CompiledStatement {
     let text = '';
@@ -88,6 +139,17 @@ export abstract class Dialect {
     }
     return { sql: text, params };
   }
+}
+
+function jsonValue(value: SqlValue, column: JsonColumn): string | number | boolean | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new HubError('ENGINE_ERROR', `cannot bind ${value} as JSON field ${column.name}: beyond a safe integer`);
+    return Number(value);
+  }
+  if (typeof value === 'number') return assertFiniteNumber(value);
+  return value;
 }
 
 export function assertFiniteNumber(value: number): number {

@@ -57,6 +57,11 @@ sql.column = (name: string): Sql => new Sql([{ kind: 'column', name }]);
 sql.raw = (text: string): Sql => new Sql([{ kind: 'text', text }]);
 /** A value rendered inline by the dialect's literal function, for places that do not accept parameters. */
 sql.literal = (value: SqlValue): Sql => new Sql([{ kind: 'literal', value }]);
+/** An INT literal, for LIMIT and OFFSET: they take neither a parameter marker nor a BIGINT (`20L`) on Spark and Databricks. */
+sql.int = (value: number): Sql => {
+  if (!Number.isInteger(value) || value < 0 || value > 2_147_483_647) throw new RangeError(`not a non-negative INT: ${value}`);
+  return new Sql([{ kind: 'text', text: String(value) }]);
+};
 sql.join = (items: readonly Sql[], separator: Sql = sql.raw(', ')): Sql => {
   const parts: SqlPart[] = [];
   items.forEach((item, i) => {

@@ -18,11 +18,9 @@ export class DatabricksDialect extends SparkDialect {
   }
 
   /** Unity Catalog has real catalogs, so a table is `catalog`.`schema`.`table`, never folded into Spark's one catalog. */
-  override tableName(catalog: string, schema: string, table: string): string {
-    return [catalog, schema, table].map((n) => this.quoteIdentifier(n)).join('.');
-  }
-
-  override schemaName(catalog: string, schema: string): string {
-    return [catalog, schema].map((n) => this.quoteIdentifier(n)).join('.');
+  protected override namespace(catalog: string, schema: string): readonly [string, string] {
+    this.quoteIdentifier(catalog);
+    this.quoteIdentifier(schema);
+    return [catalog, schema];
   }
 }

@@ -1,5 +1,7 @@
-import { Dialect, assertFiniteNumber, type DialectTypes, type EngineName } from '../dialect.js';
-import type { SqlValue } from '../sql.js';
+import { Dialect, assertFiniteNumber, type DialectTypes, type EngineName, type JsonColumn } from '../dialect.js';
+import { sql, type Sql, type SqlValue } from '../sql.js';
+
+const JSON_TYPES: Record<JsonColumn['type'], string> = { string: 'VARCHAR', bigint: 'BIGINT', boolean: 'BOOLEAN', timestamp: 'BIGINT', date: 'VARCHAR' };
 
 export class DuckDbDialect extends Dialect {
   readonly name: EngineName = 'duckdb';
@@ -21,5 +23,19 @@ export class DuckDbDialect extends Dialect {
     if (value instanceof Date) return `TIMESTAMP '${value.toISOString().replace('T', ' ').replace('Z', '')}'`;
     // DuckDB strings have no backslash escapes: doubling the quote is the whole escape.
     return `'${value.replaceAll("'", "''")}'`;
+  }
+
+  /** The json extension is built in: `from_json` with a structure, unnested into columns. */
+  protected override expandJson(json: Sql, columns: readonly JsonColumn[]): Sql {
+    const structure = JSON.stringify([Object.fromEntries(columns.map((c) => [c.name, JSON_TYPES[c.type]]))]);
+    return sql`(SELECT unnest(from_json(${json}, ${sql.literal(structure)}), recursive := true))`;
+  }
+
+  protected override jsonArrayContains(json: Sql, expression: Sql): Sql {
+    return sql`list_contains(from_json(${json}, '["VARCHAR"]'), ${expression})`;
+  }
+
+  protected override timestampFromMillis(column: string): string {
+    return `epoch_ms(${column})`;
   }
 }

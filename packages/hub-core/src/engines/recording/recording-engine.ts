@@ -1,18 +1,43 @@
 import type { Capabilities } from '../capabilities.js';
 import type { Dialect } from '../dialect.js';
-import { Engine } from '../engine.js';
-import type { CompiledStatement } from '../sql.js';
+import { Engine, type QueryOptions, type Row } from '../engine.js';
+import type { CompiledStatement, Sql } from '../sql.js';
 import { RecordingDriver, type Responder } from './recording-driver.js';
+import { rulesFor, type WarehouseRules } from './warehouse-rules.js';
 
 export interface RecordingEngine {
   readonly engine: Engine;
   /** Every statement the engine was asked to run, compiled for its dialect. */
   readonly statements: CompiledStatement[];
+  /** The rules every statement was held to. */
+  readonly rules: WarehouseRules;
 }
 
-/** For unit tests of SQL shape: the real dialect, no database behind it. */
-export function createRecordingEngine(dialect: Dialect, options: { respond?: Responder; capabilities?: Partial<Capabilities> } = {}): RecordingEngine {
+export interface RecordingOptions {
+  readonly respond?: Responder | undefined;
+  readonly capabilities?: Partial<Capabilities> | undefined;
+  /** Defaults to the rules of the engine the dialect stands for (a SQL warehouse's for Databricks). */
+  readonly rules?: WarehouseRules | undefined;
+}
+
+/** Holds each statement to the rules before the driver sees it; the rule error is not an engine failure, so no caller turns it into a FAILED file. */
+class RuleBoundEngine extends Engine {
+  private readonly rules: WarehouseRules;
+  constructor(dialect: Dialect, driver: RecordingDriver, capabilities: Partial<Capabilities>, rules: WarehouseRules) {
+    super(dialect.name, dialect, driver, capabilities);
+    this.rules = rules;
+  }
+
+  override async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
+    this.rules.enforce(this.compile(query));
+    return super.query<T>(query, options);
+  }
+}
+
+/** For unit tests of SQL shape: the real dialect and the rules of its engine, no database behind it. */
+export function createRecordingEngine(dialect: Dialect, options: RecordingOptions = {}): RecordingEngine {
   const driver = new RecordingDriver(options.respond);
-  const engine = new Engine(dialect.name, dialect, driver, options.capabilities ?? {});
-  return { engine, statements: driver.statements };
+  const rules = options.rules ?? rulesFor(dialect.name);
+  const engine = new RuleBoundEngine(dialect, driver, options.capabilities ?? {}, rules);
+  return { engine, statements: driver.statements, rules };
 }

@@ -75,7 +75,7 @@ describe('SparkDialect literals (no server)', () => {
     expect(dialect.literal(42)).toBe('42L');
     expect(dialect.literal(2.5)).toBe('CAST(2.5 AS DOUBLE)');
     expect(dialect.literal(9007199254740993n)).toBe('9007199254740993L');
-    expect(dialect.literal(new Date('2024-05-06T07:08:09.123Z'))).toBe("TIMESTAMP '2024-05-06 07:08:09.123'");
+    expect(dialect.literal(new Date('2024-05-06T07:08:09.123Z'))).toBe("TIMESTAMP '2024-05-06 07:08:09.123Z'");
     expect(() => dialect.literal(Number.NaN)).toThrow(/non-finite/);
   });
 

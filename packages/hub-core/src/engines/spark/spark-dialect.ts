@@ -1,6 +1,6 @@
 import { HubError } from '../../errors.js';
-import { Dialect, assertFiniteNumber, type DialectTypes, type EngineName } from '../dialect.js';
-import type { SqlValue } from '../sql.js';
+import { Dialect, assertFiniteNumber, type DialectTypes, type EngineName, type JsonColumn } from '../dialect.js';
+import { sql, type Sql, type SqlValue } from '../sql.js';
 
 /** OSS Spark's only catalog: the session catalog, which Delta's DeltaCatalog extends. */
 export const SPARK_CATALOG = 'spark_catalog';
@@ -31,7 +31,8 @@ export class SparkDialect extends Dialect {
     if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
     if (typeof value === 'bigint') return `${value.toString()}L`;
     if (typeof value === 'number') return Number.isInteger(value) ? `${assertFiniteNumber(value)}L` : `CAST(${assertFiniteNumber(value)} AS DOUBLE)`;
-    if (value instanceof Date) return `TIMESTAMP '${value.toISOString().replace('T', ' ').replace('Z', '')}'`;
+    // With its zone: a zoneless literal is read in the session time zone, which a warehouse may set to anything.
+    if (value instanceof Date) return `TIMESTAMP '${value.toISOString().replace('T', ' ')}'`;
     // Spark string literals process backslash escapes, so the backslash is escaped before the quote.
     return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`;
   }
@@ -40,7 +41,7 @@ export class SparkDialect extends Dialect {
    * Where the hub's `catalog.schema` lives on this engine, as [catalog, schema] before quoting.
    * Injective because a catalog may neither contain '__' nor end with '_' (else `a__b`.`c` and `a`.`b__c` would meet).
    */
-  protected namespace(catalog: string, schema: string): readonly [string, string] {
+  protected override namespace(catalog: string, schema: string): readonly [string, string] {
     this.quoteIdentifier(catalog);
     this.quoteIdentifier(schema);
     if (catalog.includes(NAMESPACE_SEPARATOR) || catalog.endsWith('_')) {
@@ -52,14 +53,17 @@ export class SparkDialect extends Dialect {
     return [SPARK_CATALOG, `${catalog}${NAMESPACE_SEPARATOR}${schema}`];
   }
 
-  override tableName(catalog: string, schema: string, table: string): string {
-    const [sparkCatalog, database] = this.namespace(catalog, schema);
-    return [sparkCatalog, database, table].map((n) => this.quoteIdentifier(n)).join('.');
+  /** `inline(from_json(...))`: OSS Spark and a Databricks warehouse both run it, with the JSON as a literal or a marker. */
+  protected override expandJson(json: Sql, columns: readonly JsonColumn[]): Sql {
+    const fields = columns.map((c) => `${this.quoteIdentifier(c.name)}:${c.type === 'timestamp' ? 'bigint' : c.type === 'date' ? 'string' : c.type}`);
+    return sql`(SELECT inline(from_json(${json}, ${sql.literal(`array<struct<${fields.join(',')}>>`)})))`;
   }
 
-  override schemaName(catalog: string, schema: string): string {
-    return this.namespace(catalog, schema)
-      .map((n) => this.quoteIdentifier(n))
-      .join('.');
+  protected override jsonArrayContains(json: Sql, expression: Sql): Sql {
+    return sql`array_contains(from_json(${json}, 'array<string>'), ${expression})`;
+  }
+
+  protected override timestampFromMillis(column: string): string {
+    return `timestamp_millis(${column})`;
   }
 }
