@@ -4,7 +4,7 @@ import { KINDS, type KindContext, type MeasureKind, type RowKind } from './kinds
 import type { ChecksFile, QualityCheck, TableName } from './types.js';
 
 /**
- * A checks file as a SQL script for a Databricks SQL task, where no Node runs (DESIGN §7): the
+ * A checks file as a SQL script for a Databricks SQL task, where no Node runs (transforms run as SQL tasks of the spoke's bundle): the
  * spoke's bundle runs it after silver. The same kinds (kinds.ts) build the same conditions; the
  * script judges them in SQL, inserts one row per check into `${catalog}.bronze_metadata.quality_results`
  * (run id `sql-<time>-<uuid>`), then fails with raise_error when a check with criticality error

@@ -53,7 +53,7 @@ interface Evaluated {
 }
 
 /**
- * Runs a checks file's checks on an engine (DESIGN §9). For each table, in a fixed number of
+ * Runs a checks file's checks on an engine, as set-based SQL pushed down to it. For each table, in a fixed number of
  * set-based statements whatever its size: DESCRIBE, one scan for every row-level check, one for the
  * dataset measures, one GROUP BY per table for `unique`, one bounded statement for samples of what
  * failed, then the quarantine; one INSERT records every result. Rows never come back to Node,
