@@ -89,6 +89,11 @@ function trackerVersions(): string[] {
   return JSON.parse(ok(`node -e ${JSON.stringify(script)}`, SPOKE, npm10).stdout) as string[];
 }
 
+/** The changeset files in the copy that `pnpm version-packages` has not applied yet. */
+function pendingChangesets(): string[] {
+  return readdirSync(join(WS, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+}
+
 /** The next minor version, computed here rather than by changesets. */
 function nextMinor(v: string): string {
   const [major, minor] = v.split('.').map(Number);
@@ -184,6 +189,14 @@ describe.sequential('the hub released to a registry and pinned by a spoke', () =
   });
 
   it(`publishes X with pnpm release and tags vX`, () => {
+    // Changesets not yet applied (main between releases) are applied first, as a maintainer does: release refuses otherwise.
+    if (pendingChangesets().length > 0) {
+      ok('pnpm version-packages', WS);
+      expect(pendingChangesets()).toEqual([]);
+      ok(`git add -A && git commit -qm "version packages"`, WS);
+      X = version(join(WS, 'packages', 'deltalake-hub'));
+      next = nextMinor(X);
+    }
     const release = ok(`pnpm release --registry ${registry.url} --tests unit`, WS);
     expect(release.stdout).toContain(`release: published ${HUB}@${X} to ${registry.url}`);
     expect(published()).toEqual([X]);
@@ -302,7 +315,7 @@ describe.sequential('the hub released to a registry and pinned by a spoke', () =
     expect(version(join(WS, 'packages', 'deltalake-hub'))).toBe(next);
     expect(readFileSync(join(WS, 'packages', 'hub-core', 'src', 'version.ts'), 'utf8')).toContain(`export const HUB_VERSION: string = '${next}';`);
     expect(readFileSync(join(WS, 'packages', 'deltalake-hub', 'CHANGELOG.md'), 'utf8')).toMatch(new RegExp(`## ${next.replaceAll('.', '\\.')}\\n\\n### Minor Changes\\n\\n- [0-9a-f]*:? ?Exports REGISTRY_TEST_MARKER\\.`));
-    expect(readdirSync(join(WS, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([]);
+    expect(pendingChangesets()).toEqual([]);
     ok(`git add -A && git commit -qm "${HUB}@${next}"`, WS);
     ok(`pnpm release --registry ${registry.url} --tests unit`, WS);
     expect(published().sort()).toEqual([X, next].sort());
