@@ -45,6 +45,8 @@ export interface WholeProcessCase {
   readonly rssRatio: number | null;
   readonly hubCpuSeconds: number | null;
   readonly engineCpuSeconds: number | null;
+  /** engine CPU / hub CPU seconds: steadier than wall time when other work shares the machine. */
+  readonly cpuRatio: number | null;
   readonly goal: string;
   readonly goalMet: boolean;
   readonly memoryGoal: string;
@@ -60,6 +62,9 @@ export interface StartResult {
   readonly nodeMs: number;
   readonly helpPeakRssMb: number | null;
   readonly nodePeakRssMb: number | null;
+  /** CPU seconds (user + system) of each, median, in ms: steadier than wall time on a busy machine. */
+  readonly helpCpuMs: number | null;
+  readonly nodeCpuMs: number | null;
   readonly goal: string;
   readonly goalMet: boolean;
   readonly runs: { readonly helpMs: readonly number[]; readonly nodeMs: readonly number[] };
@@ -185,6 +190,7 @@ export async function wholeProcess(format: Format, data: TransactionData, repeti
     rssRatio: rssRatio === null ? null : round(rssRatio),
     hubCpuSeconds: hubCpu === null ? null : round(hubCpu, 2),
     engineCpuSeconds: engineCpu === null ? null : round(engineCpu, 2),
+    cpuRatio: hubCpu !== null && engineCpu !== null ? round(engineCpu / hubCpu) : null,
     goal: `ratio >= ${goal}`,
     goalMet: ratio >= goal,
     memoryGoal: memoryApplies ? 'hub peak RSS <= 1.2 x engine peak RSS' : 'none below 10M rows (reported)',
@@ -221,6 +227,8 @@ export async function startTime(repetitions: number): Promise<StartResult> {
     nodeMs: Math.round(nodeMs),
     helpPeakRssMb: medianOf(help, (s) => s.peakRssMb),
     nodePeakRssMb: medianOf(node, (s) => s.peakRssMb),
+    helpCpuMs: cpuMs(help),
+    nodeCpuMs: cpuMs(node),
     goal: 'helpMs <= 120',
     goalMet: helpMs <= 120,
     runs: { helpMs: help.map((s) => Math.round(s.seconds * 1000)), nodeMs: node.map((s) => Math.round(s.seconds * 1000)) },
@@ -280,6 +288,11 @@ export async function fixedCost(data: TransactionData, repetitions: number, capt
       .slice(0, 6)
       .map((e) => ({ ms: e.ms, sql: e.sql.replace(/\s+/g, ' ').slice(0, 160) })),
   };
+}
+
+function cpuMs(samples: readonly ProcessSample[]): number | null {
+  const cpu = medianOf(samples, (s) => s.cpuSeconds);
+  return cpu === null ? null : Math.round(cpu * 1000);
 }
 
 /** The CLI's --json summary says every file loaded and how many rows. */
