@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternate, median, parseRows, rowsLabel } from './util.js';
-import { throughputGoal } from './whole-process.js';
+import { alternate, median, parseRows, rowsLabel, throughputGoal } from './util.js';
 
 describe('bench helpers', () => {
   it('takes the middle value, or the mean of the two middle ones, whatever the order', () => {

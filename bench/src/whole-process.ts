@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createDuckDbEngine, runBronze } from '@org/deltalake-hub';
 import { AS_OF, type TransactionData } from './data.js';
 import { configRow, type Format } from './throughput.js';
-import { alternate, DATA_DIR, freshDir, log, median, REPO_ROOT, round, rowsLabel, timed, writeConfig } from './util.js';
+import { alternate, DATA_DIR, freshDir, log, median, REPO_ROOT, round, rowsLabel, throughputGoal, timed, writeConfig } from './util.js';
 
 /** The CLI as a user runs it: the package's bin, which loads the built bundle. */
 export const CLI_BIN = join(REPO_ROOT, 'packages', 'deltalake-hub', 'bin', 'deltalake-hub.js');
@@ -82,11 +82,6 @@ export interface FixedCostResult {
   readonly runs: { readonly inProcessMs: readonly number[]; readonly commandMs: readonly number[] };
   /** The slowest statements of the median in-process run (ms). */
   readonly profile: readonly { readonly ms: number; readonly sql: string }[];
-}
-
-/** The goal for a load of `rows`: 0.85 of the engine alone up to 1M rows, 0.92 from 10M. */
-export function throughputGoal(rows: number): number {
-  return rows >= 10_000_000 ? 0.92 : 0.85;
 }
 
 /** Spawns `node args...` and waits for it, timing the whole process (wall time from spawn to exit) and reading its peak RSS. */
