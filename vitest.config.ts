@@ -14,7 +14,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'spokes/falcon/tests/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'spokes/falcon/tests/**/*.test.ts', 'bench/src/**/*.test.ts'],
     // Spark cases run several bronze runs of ~10 s each on a 2-core machine.
     testTimeout: 600_000,
     hookTimeout: 300_000,

@@ -47,9 +47,13 @@ describe('the built deltalake-hub CLI', () => {
     expect(help.status).toBe(0);
     expect(help.packages.has('commander')).toBe(true);
     for (const driver of ENGINE_DRIVERS) expect(help.packages.has(driver), driver).toBe(false);
+    // Libraries a command loads on first use, so that --help starts without them (docs/performance.md).
+    const loaded = [...help.packages];
+    for (const lazy of ['yaml', 'date-fns', 'csv-parse', 'pino', 'picomatch', 'ini']) expect(loaded.filter((p) => p === lazy || p.startsWith(`${lazy}/`)), lazy).toEqual([]);
     const ddl = importsOf(['ddl', 'apply', '--catalog', 'c1', '--warehouse', join(scratch, 'wh')]);
     expect(ddl.status).toBe(0);
     expect(ddl.packages.has('@duckdb/node-api')).toBe(true);
+    expect(ddl.packages.has('pino')).toBe(true);
     expect(ddl.packages.has('@databricks/sql')).toBe(false);
     expect(ddl.packages.has('hive-driver')).toBe(false);
   });

@@ -46,15 +46,15 @@ function upToDate(manifestFile: string, manifest: object): boolean {
  * amounts, ISO timestamps, codes). Values come from integer mixing of the row number and the seed,
  * never random(), so the same seed gives the same files.
  */
-const TRANSACTIONS_SELECT = (rows: number, rowsPerFile: number, seed: number) => `
+const TRANSACTIONS_SELECT = (from: number, to: number, rowsPerFile: number, seed: number) => `
 WITH base AS (
   SELECT i, i // ${rowsPerFile} AS file_idx,
     ((i + ${seed} * 7777777 + 1000003) * 2654435761) % 4294967291 AS h1,
     ((i + ${seed} * 7777777 + 2000003) * 40503) % 2147483647 AS h2,
     ((i + ${seed} * 7777777 + 3000017) * 69069) % 1000000007 AS h3
-  FROM range(${rows}) AS t(i)
+  FROM range(${from}, ${to}) AS t(i)
 )
-SELECT file_idx,
+SELECT i, file_idx,
   'TXN-' || lpad(CAST(i AS VARCHAR), 10, '0') AS transaction_id,
   'AC' || lpad(CAST(h1 % 250000 AS VARCHAR), 7, '0') AS account_id,
   (['Olivia','Liam','Emma','Noah','Ava','Oliver','Sophia','Elijah','Isabella','James','Mia','Lucas','Amelia','Mateo','Harper','Ethan','Aria','Kenji','Priya','Chloé'])[1 + h2 % 20]
@@ -87,9 +87,10 @@ export async function transactionData(files: number, rowsPerFile: number, seed: 
       const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
       const connection = await instance.connect();
       try {
-        await connection.run(`CREATE TABLE src AS ${TRANSACTIONS_SELECT(files * rowsPerFile, rowsPerFile, seed)} ORDER BY i`);
+        // One file at a time, from its own range of row numbers: the same rows as one big table split by file,
+        // without holding every row in memory (10M rows make 1,000 files).
         for (let f = 0; f < files; f++) {
-          const select = `SELECT * EXCLUDE (file_idx) FROM src WHERE file_idx = ${f} ORDER BY transaction_id`;
+          const select = `SELECT * EXCLUDE (file_idx, i) FROM (${TRANSACTIONS_SELECT(f * rowsPerFile, (f + 1) * rowsPerFile, rowsPerFile, seed)}) ORDER BY i`;
           // DuckDB's CSV writer quotes fields holding the delimiter or quote and doubles embedded quotes: the hub's quote/escape settings.
           await connection.run(`COPY (${select}) TO ${sqlString(join(csvDir, transactionFileName(f, 'csv')))} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"')`);
           await connection.run(`COPY (${select}) TO ${sqlString(join(parquetDir, transactionFileName(f, 'parquet')))} (FORMAT parquet)`);

@@ -7,8 +7,36 @@ export function formatReport(doc: BenchDocument): string {
   out.push(`deltalake-hub bench  ${doc.startedAt}  ${m.cpus} CPU (${m.cpuModel}), ${m.memoryGb} GiB, node ${m.node}  total ${doc.durationSeconds} s`);
   out.push(`code ${doc.git.head}${doc.git.uncommitted.length > 0 ? ` + uncommitted changes in ${doc.git.uncommitted.join(', ')}` : ''}; load average ${m.loadAverage.start.join(' ')} at start, ${m.loadAverage.end.join(' ')} at end`);
   out.push('');
+  const wp = doc.wholeProcess;
+  if (wp) {
+    if (wp.start) out.push(`CLI start: deltalake-hub --help ${wp.start.helpMs} ms, node -e 0 ${wp.start.nodeMs} ms (median of ${wp.start.repetitions}; goal ≤ 120 ms: ${met(wp.start.goalMet)}); CPU ${wp.start.helpCpuMs ?? '?'} / ${wp.start.nodeCpuMs ?? '?'} ms; peak RSS ${wp.start.helpPeakRssMb ?? '?'} / ${wp.start.nodePeakRssMb ?? '?'} MiB`);
+    if (wp.fixedCost) {
+      const f = wp.fixedCost;
+      out.push(`DuckDB fixed cost (empty window, ${f.statements} statements): ${f.inProcessMs} ms in process (goal ≤ 150 ms: ${met(f.goalMet)}), ${f.commandMs} ms as a whole command`);
+    }
+    if (wp.loads.length > 0) {
+      const rows: string[][] = [['format', 'rows', 'files', 'hub CLI s', 'engine s', 'ratio', 'goal', 'hub MiB', 'engine MiB', 'RSS ratio', 'hub cpu s', 'engine cpu s', 'cpu ratio']];
+      for (const c of wp.loads) {
+        rows.push([c.format, c.size, String(c.files), c.hubSeconds.toFixed(2), c.engineSeconds.toFixed(2), c.ratio.toFixed(3), `${c.goal.replace('ratio ', '')} ${met(c.goalMet)}`, String(c.hubPeakRssMb ?? '?'), String(c.enginePeakRssMb ?? '?'), `${c.rssRatio ?? '?'}${c.memoryGoalMet === null ? '' : ` ${met(c.memoryGoalMet)}`}`, String(c.hubCpuSeconds ?? '?'), String(c.engineCpuSeconds ?? '?'), String(c.cpuRatio ?? '?')]);
+      }
+      out.push(`Whole process (median of ${wp.loads[0]?.repetitions}; hub = deltalake-hub bronze run, engine = node + DuckDB INSERT ... SELECT FROM read_*; ratio = engine s / hub s)`);
+      out.push(table(rows));
+    }
+    out.push('');
+  }
+  const sl = doc.sparkLoad;
+  if (sl && !sl.available) out.push(`spark-load: unavailable: ${sl.reason}`, '');
+  if (sl?.available) {
+    out.push(`Spark load (${sl.host}:${sl.port}; hub = runBronze on one connection, plain = INSERT INTO t SELECT * FROM a view of the files; goal hub ≤ 1.3 × plain)`);
+    out.push(table([['format', 'rows', 'files', 'hub s', 'plain s', 'hub / plain', 'goal', 'statements'], ...sl.cases.map((c) => [c.format, c.size, String(c.files), c.hubSeconds.toFixed(2), c.plainSeconds.toFixed(2), c.slowdown.toFixed(2), met(c.goalMet), String(c.hubStatements)])]));
+    for (const c of sl.cases) {
+      out.push(`  slowest hub statements (${c.format} ${c.size}):`);
+      for (const p of c.profile.slice(0, 5)) out.push(`    ${String(p.ms).padStart(7)} ms  ${p.sql.slice(0, 110)}`);
+    }
+    out.push('');
+  }
   if (doc.throughput) {
-    const rows: string[][] = [['format', 'files', 'rows', 'hub s', 'engine s', 'hub rows/s', 'engine rows/s', 'ratio', 'goal ≥ 0.85', 'cpu ratio']];
+    const rows: string[][] = [['format', 'files', 'rows', 'hub s', 'engine s', 'hub rows/s', 'engine rows/s', 'ratio', 'goal ≥ 0.92', 'cpu ratio']];
     for (const format of ['csv', 'parquet'] as const) {
       const t = doc.throughput[format];
       if (!t) continue;

@@ -7,16 +7,18 @@ import { listingData, statementData, transactionData } from './data.js';
 import { memory, memoryChild, type MemoryJob, type MemoryResult } from './memory.js';
 import { formatReport } from './report.js';
 import { resolution, type ResolutionResult } from './resolution.js';
-import { sparkStatements, type SparkResult } from './spark.js';
+import { sparkLoads, sparkStatements, type SparkLoadResult, type SparkResult } from './spark.js';
 import { statementCounts, type StatementsResult } from './statements.js';
 import { throughput, type ThroughputResult } from './throughput.js';
 import { whatIf, whatIfResolution, type ResolutionWhatIfResult, type WhatIfResult } from './what-if.js';
-import { DATA_DIR, errorMessage, freshDir, log, REPO_ROOT, round, timed } from './util.js';
+import { DATA_DIR, errorMessage, freshDir, log, parseRows, REPO_ROOT, round, rowsLabel, timed } from './util.js';
+import { fixedCost, startTime, wholeProcess, type FixedCostResult, type StartResult, type WholeProcessCase } from './whole-process.js';
+import { captureLogger } from './throughput.js';
 
-const BENCHMARKS = ['throughput', 'statements', 'resolution', 'memory', 'spark', 'what-if'] as const;
+const BENCHMARKS = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark', 'what-if'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** what-if is an investigation, not a figure with a goal: it runs when asked for. */
-const DEFAULT_BENCHMARKS: readonly Benchmark[] = ['throughput', 'statements', 'resolution', 'memory', 'spark'];
+const DEFAULT_BENCHMARKS: readonly Benchmark[] = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark'];
 
 export interface Options {
   readonly json: boolean;
@@ -32,7 +34,14 @@ export interface Options {
   readonly trackerRows: number;
   readonly memoryLimit: string;
   readonly smallFiles: number;
+  /** Row counts of the whole-process loads (files of WHOLE_ROWS_PER_FILE rows). */
+  readonly sizes: readonly number[];
+  readonly sparkSizes: readonly number[];
+  readonly formats: readonly ('csv' | 'parquet')[];
 }
+
+/** Whole-process and Spark loads use files of 10,000 rows: 1M rows are 100 files, 10M rows 1,000. */
+const WHOLE_ROWS_PER_FILE = 10_000;
 
 const USAGE = `pnpm bench [--json] [--quick] [--only a,b] [options]
 
@@ -47,7 +56,13 @@ const USAGE = `pnpm bench [--json] [--quick] [--only a,b] [options]
   --memory-limit SIZE  DuckDB memory_limit in the memory benchmark (default 1GB)
   --small-files N      files of the small memory load, a power of ten (default 10)
   --seed N             data generator seed (default 42)
-  --what-if            also time other spellings of the hub's load SQL (same as adding what-if to --only)`;
+  --what-if            also time other spellings of the hub's load SQL (same as adding what-if to --only)
+  --sizes LIST         whole-process loads, in rows (default 1M,10M; --quick 100k); files of 10,000 rows
+  --spark-sizes LIST   spark-load sizes (default 1M; --quick 100k)
+  --formats LIST       whole-process and spark-load formats (default csv,parquet)
+
+Environment: BENCH_ONLY, BENCH_SIZES, BENCH_SPARK_SIZES and BENCH_REPS stand for --only, --sizes,
+--spark-sizes and --reps when the flag is not given.`;
 
 function parseArgs(argv: readonly string[]): Options {
   const flags = new Map<string, string | true>();
@@ -67,7 +82,11 @@ function parseArgs(argv: readonly string[]): Options {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = new Set(['json', 'quick', 'what-if', 'only', 'files', 'rows-per-file', 'reps', 'listing-files', 'tracker-rows', 'memory-limit', 'small-files', 'seed']);
+  const known = new Set(['json', 'quick', 'what-if', 'only', 'files', 'rows-per-file', 'reps', 'listing-files', 'tracker-rows', 'memory-limit', 'small-files', 'seed', 'sizes', 'spark-sizes', 'formats']);
+  for (const [name, variable] of [['only', 'BENCH_ONLY'], ['sizes', 'BENCH_SIZES'], ['spark-sizes', 'BENCH_SPARK_SIZES'], ['reps', 'BENCH_REPS']] as const) {
+    const value = process.env[variable];
+    if (!flags.has(name) && value) flags.set(name, value);
+  }
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${USAGE}`);
   const quick = flags.get('quick') === true;
   const int = (name: string, fallback: number): number => {
@@ -97,10 +116,29 @@ function parseArgs(argv: readonly string[]): Options {
     trackerRows: int('tracker-rows', quick ? 100_000 : 1_000_000),
     memoryLimit: typeof flags.get('memory-limit') === 'string' ? (flags.get('memory-limit') as string) : '1GB',
     smallFiles,
+    sizes: rowList(flags.get('sizes'), quick ? [100_000] : [1_000_000, 10_000_000], 'sizes'),
+    sparkSizes: rowList(flags.get('spark-sizes'), quick ? [100_000] : [1_000_000], 'spark-sizes'),
+    formats: formatList(flags.get('formats')),
   };
   if (options.smallFiles > options.files) throw new Error('--small-files must not exceed --files');
   if (options.files > 10_000) throw new Error('--files: at most 10000 (file names carry a 4-digit index)');
   return options;
+}
+
+function rowList(value: string | true | undefined, fallback: number[], name: string): number[] {
+  if (typeof value !== 'string') return fallback;
+  return value.split(',').map((part) => {
+    const rows = parseRows(part);
+    if (rows % WHOLE_ROWS_PER_FILE !== 0 || rows / WHOLE_ROWS_PER_FILE > 10_000) throw new Error(`--${name}: ${part} is not a whole number of files of ${WHOLE_ROWS_PER_FILE} rows (at most 10000 files)`);
+    return rows;
+  });
+}
+
+function formatList(value: string | true | undefined): ('csv' | 'parquet')[] {
+  if (typeof value !== 'string') return ['csv', 'parquet'];
+  const formats = value.split(',').map((f) => f.trim());
+  for (const f of formats) if (f !== 'csv' && f !== 'parquet') throw new Error(`--formats: expected csv or parquet, got ${f}`);
+  return formats as ('csv' | 'parquet')[];
 }
 
 export interface BenchDocument {
@@ -111,6 +149,10 @@ export interface BenchDocument {
   /** Which code was measured: the commit, and product files changed but not committed when the run started. */
   readonly git: { readonly head: string; readonly uncommitted: readonly string[]; uncommittedAtEnd?: readonly string[] };
   readonly options: Omit<Options, 'json' | 'only'> & { readonly only: readonly string[] };
+  /** The CLI spawned as a user runs it against a Node script doing only DuckDB's load; start time; fixed cost. */
+  wholeProcess?: { start?: StartResult; fixedCost?: FixedCostResult; loads: WholeProcessCase[] };
+  /** The hub's load on Spark against one plain INSERT ... SELECT over a view, in the same server. */
+  sparkLoad?: SparkLoadResult;
   throughput?: { csv?: ThroughputResult; parquet?: ThroughputResult };
   /** Statements per run on the embedded engine, keyed by the number of files. */
   statements?: Record<string, number>;
@@ -182,6 +224,44 @@ async function main(): Promise<void> {
   const txn = needsTransactions ? await transactionData(options.files, options.rowsPerFile, options.seed) : undefined;
   const stmtFolders = wants('statements') || wants('spark') ? statementData(options.statementFiles, options.seed) : undefined;
 
+  if (wants('whole-process')) {
+    const section: NonNullable<BenchDocument['wholeProcess']> = { loads: [] };
+    doc.wholeProcess = section;
+    await step('whole-process.start', async () => {
+      section.start = await startTime(Math.max(options.repetitions, 5) * 2);
+      doc.goals['whole-process.start'] = { goal: section.start.goal, met: section.start.goalMet, value: `${section.start.helpMs} ms (node -e 0: ${section.start.nodeMs} ms)` };
+    });
+    for (const rows of options.sizes) {
+      const data = await transactionData(rows / WHOLE_ROWS_PER_FILE, WHOLE_ROWS_PER_FILE, options.seed);
+      if (rows === Math.min(...options.sizes)) {
+        await step('whole-process.fixed-cost', async () => {
+          const captured: { ms: number; sql: string }[] = [];
+          section.fixedCost = await fixedCost(data, Math.max(options.repetitions, 5), captured, captureLogger(captured));
+          doc.goals['whole-process.fixed-cost'] = { goal: section.fixedCost.goal, met: section.fixedCost.goalMet, value: `${section.fixedCost.inProcessMs} ms in process (${section.fixedCost.commandMs} ms as a command)` };
+        });
+      }
+      for (const format of options.formats) {
+        const name = `whole-process.${format}.${rowsLabel(rows)}`;
+        await step(name, async () => {
+          const result = await wholeProcess(format, data, options.repetitions);
+          section.loads.push(result);
+          doc.goals[name] = { goal: result.goal, met: result.goalMet, value: result.ratio };
+          if (result.memoryGoalMet !== null) doc.goals[`${name}.memory`] = { goal: result.memoryGoal, met: result.memoryGoalMet, value: `${result.hubPeakRssMb} / ${result.enginePeakRssMb} MiB = ${result.rssRatio}` };
+        });
+      }
+    }
+  }
+  if (wants('spark-load')) {
+    await step('spark-load', async () => {
+      const datasets = [];
+      for (const rows of options.sparkSizes) datasets.push(await transactionData(rows / WHOLE_ROWS_PER_FILE, WHOLE_ROWS_PER_FILE, options.seed));
+      const result = await sparkLoads(datasets, options.repetitions, freshDir(join(DATA_DIR, 'work', 'spark-load')), options.formats);
+      doc.sparkLoad = result;
+      if (result.available) {
+        for (const c of result.cases) doc.goals[`spark-load.${c.format}.${c.size}`] = { goal: c.goal, met: c.goalMet, value: c.slowdown };
+      } else log(`spark-load: unavailable: ${result.reason}`);
+    });
+  }
   if (wants('throughput') && txn) {
     doc.throughput = {};
     for (const format of ['csv', 'parquet'] as const) {

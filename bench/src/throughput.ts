@@ -109,8 +109,9 @@ export async function throughput(format: Format, data: TransactionData, repetiti
     hubRowsPerSec: Math.round(data.rows / hubSec),
     engineRowsPerSec: Math.round(data.rows / engSec),
     ratio: round(ratio),
-    goal: 'ratio >= 0.85',
-    goalMet: ratio >= 0.85,
+    // Issue 14 raised the in-process goal from 0.85 to 0.92.
+    goal: 'ratio >= 0.92',
+    goalMet: ratio >= 0.92,
     hubCpuSeconds: round(hubCpu),
     engineCpuSeconds: round(engCpu),
     cpuRatio: round(engCpu / hubCpu),

@@ -1,6 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, parse as parseYaml, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+
+/** yaml loads on first use (about 50 ms of CPU), so commands that read no YAML, `--help` and `bronze run` among them, never pay for it. */
+let yamlModule: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+
 
 interface BundleRoot {
   variables?: Record<string, { default?: unknown } | null>;
@@ -30,7 +37,7 @@ export function bundleVariables(bundlePath: string, target: string): Record<stri
 }
 
 function readBundleRoot(bundlePath: string): BundleRoot {
-  return (parseYaml(readFileSync(bundlePath, 'utf8')) ?? {}) as BundleRoot;
+  return (yaml().parse(readFileSync(bundlePath, 'utf8')) ?? {}) as BundleRoot;
 }
 
 /** One YAML file of a bundle, parsed with its line positions so problems can name file:line. */
@@ -81,8 +88,8 @@ function parseBundleYaml(root: string, file: string, issues: BundleIssue[]): Bun
     issues.push({ file, line: 0, message: 'missing' });
     return undefined;
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines, prettyErrors: true });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
     // The first error is the real one; the parser's later errors follow from it.
     const error = doc.errors[0];
@@ -113,8 +120,8 @@ function includedFiles(root: string, bundle: BundleYaml): string[] {
 export function lineAt(parsed: BundleYaml, path: readonly (string | number)[]): number {
   const last = path[path.length - 1];
   const parent = path.length > 0 ? parsed.doc.getIn(path.slice(0, -1), true) : undefined;
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+  if (yaml().isMap(parent)) {
+    const pair = parent.items.find((item) => yaml().isScalar(item.key) && item.key.value === last);
     const key = pair?.key as Node | undefined;
     if (key?.range) return parsed.lines.linePos(key.range[0]).line;
   }

@@ -1,4 +1,6 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -35,7 +37,15 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
+let pinoModule: typeof Pino | undefined;
+/** pino loads when the first logger is made (about 30 ms of CPU), so `--help` does not pay for it. */
+function loadPino(): typeof Pino.pino {
+  pinoModule ??= createRequire(import.meta.url)('pino') as typeof Pino;
+  return pinoModule.pino;
+}
+
 export function createLogger(settings: LoggerSettings = {}): Logger {
+  const pino = loadPino();
   for (const name of SECRET_ENV) registerSecret(process.env[name]);
   for (const secret of settings.secrets ?? []) registerSecret(secret);
   const destination = settings.destination ?? pino.destination({ fd: 2, sync: true });
@@ -54,6 +64,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
 }
 
 function prettyStream(): DestinationStream | undefined {
+  const pino = loadPino();
   try {
     // pino-pretty is synchronous here so progress lines and the summary do not interleave.
     return pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'runId', translateTime: 'HH:MM:ss' } }) as DestinationStream;

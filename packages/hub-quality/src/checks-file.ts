@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, IDENTIFIER_PATTERN, type ConfigIssue } from '@org/hub-core';
 import { substituteVariables } from '@org/hub-bronze';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import { z } from 'zod';
 import { KINDS, type Kind } from './kinds.js';
 import { predicateProblem } from './predicate.js';
 import { KIND_NAMES, type AlertEvent, type AlertTarget, type ChecksFile, type KindName, type QualityCheck, type TableName } from './types.js';
+
+/** yaml loads on first use (about 50 ms of CPU), so commands that read no YAML, `--help` and `bronze run` among them, never pay for it. */
+let yamlModule: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 /**
  * Reads a spoke's checks file (`configs/quality/<lob>_checks.yml`), apart from running it (DQX's
@@ -56,12 +62,12 @@ class Located {
     let node: unknown = this.doc.contents;
     let line = this.nodeLine(node);
     for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
+      if (yaml().isMap(node)) {
+        const pair = node.items.find((p) => yaml().isScalar(p.key) && p.key.value === segment);
         if (!pair) break;
         line = this.nodeLine(pair.key) || line;
         node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (yaml().isSeq(node) && typeof segment === 'number') {
         node = node.items[segment];
         line = this.nodeLine(node) || line;
       } else break;
@@ -84,8 +90,8 @@ class Located {
 
 export function parseChecksFile(text: string, file: string, options: ReadChecksOptions = {}): ChecksFile {
   const name = options.displayName ?? file;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // The first error is the real one; the parser's later ones follow from it.
     const error = doc.errors[0];

@@ -1,9 +1,15 @@
 import { HubError, sql, type Engine, type Sql } from '@org/hub-core';
-import { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { YAMLMap, YAMLSeq } from 'yaml';
 import { parseDateFormat, type ParsedFormat } from './date-format.js';
 import { qualitySql, isMissingTable, type TableColumn } from './engine-sql.js';
 import { DEFAULT_FORMATS, LINEAGE, numberOf, temporalOf, type KindContext } from './kinds.js';
 import type { TableName } from './types.js';
+
+/** yaml loads on first use (about 50 ms of CPU), so commands that read no YAML, `--help` and `bronze run` among them, never pay for it. */
+let yamlModule: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 /** What `quality suggest` measured of one column. */
 export interface ColumnProfile {
@@ -113,7 +119,7 @@ export async function profileTable(engine: Engine, table: TableName): Promise<Ta
 
 /** A checks file to start from: what the profile says holds today, each item commented with the figures behind it. */
 export function suggestChecksFile(profile: TableProfile, tableText = profile.table): string {
-  const doc = new Document({ checks: [] as unknown[] });
+  const doc = new (yaml().Document)({ checks: [] as unknown[] });
   const checks = doc.get('checks') as YAMLSeq;
   const add = (item: Record<string, unknown>, comment: string) => {
     const node = doc.createNode(item) as YAMLMap;

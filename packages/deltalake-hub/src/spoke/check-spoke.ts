@@ -4,10 +4,16 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ConfigIssue } from '@org/hub-core';
 import { readConfig as hubReadConfig } from '@org/hub-bronze';
 import { readChecksFile } from '@org/hub-quality';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, parse as parseYamlText, visit } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+
 import { lineAt, loadBundle, toObject, type BundleYaml } from '../bundle.js';
 import { chainIssues, findAfterBronzeJob, readBundleJobs } from '../jobs/bundle-chain.js';
 import { ON_PARTIAL_VARIABLE } from '../jobs/run-chain.js';
+
+/** yaml loads on first use (about 50 ms of CPU), so commands that read no YAML, `--help` and `bronze run` among them, never pay for it. */
+let yamlModule: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 export type ReadConfigFunction = (path: string, options: { variables: Record<string, string>; displayName?: string }) => Promise<unknown>;
 
@@ -305,7 +311,7 @@ async function lockedHubVersion(root: string): Promise<{ file: string; version: 
     return typeof version === 'string' ? { file: 'package-lock.json', version } : undefined;
   }
   if (existsSync(join(root, 'pnpm-lock.yaml'))) {
-    const lock = toObject(parseYamlText(await readFile(join(root, 'pnpm-lock.yaml'), 'utf8')));
+    const lock = toObject(yaml().parse(await readFile(join(root, 'pnpm-lock.yaml'), 'utf8')));
     const entry = toObject(toObject(toObject(toObject(lock['importers'])['.'])['dependencies'])[HUB_PACKAGE])['version'];
     // pnpm writes `1.2.0` or `1.2.0(peer@x)`.
     return typeof entry === 'string' ? { file: 'pnpm-lock.yaml', version: entry.replace(/\(.*$/, '') } : undefined;
@@ -325,14 +331,14 @@ async function checkSecrets(root: string, report: Report): Promise<void> {
     text.split('\n').forEach((line, i) => {
       if (DATABRICKS_PAT.test(line)) report(file, i + 1, 'a Databricks personal access token is written here: remove it, revoke it, and pass it from the pipeline secret store');
     });
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines });
+    const lines = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(text, { lineCounter: lines });
     if (doc.errors.length > 0) continue; // reported where the file is parsed for its content
-    visit(doc, {
+    yaml().visit(doc, {
       Pair(_, pair) {
-        if (!isPair(pair) || !isScalar(pair.key) || !SECRET_KEY.test(String(pair.key.value))) return;
+        if (!yaml().isPair(pair) || !yaml().isScalar(pair.key) || !SECRET_KEY.test(String(pair.key.value))) return;
         const value = pair.value;
-        if (isMap(value) || isSeq(value) || !isScalar(value)) return;
+        if (yaml().isMap(value) || yaml().isSeq(value) || !yaml().isScalar(value)) return;
         const literal = value.value;
         if (literal === null || literal === '' || (typeof literal === 'string' && SECRET_REFERENCE.test(literal))) return;
         const line = value.range ? lines.linePos(value.range[0]).line : 0;

@@ -1,4 +1,9 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvParse from 'csv-parse/sync';
+
+/** csv-parse loads when a config is first read (not for `--help`). */
+let csvParseModule: typeof CsvParse | undefined;
+const csvParse = (): typeof CsvParse => (csvParseModule ??= createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse);
 
 /**
  * The CSV layer of the config reader: bytes in, records with their physical line numbers out.
@@ -136,7 +141,7 @@ export function scanCsv(buf: Buffer): CsvScan {
   let previousEnd = 0;
   let abort: CsvProblem | undefined;
   try {
-    parse(buf, {
+    csvParse().parse(buf, {
       bom: true,
       // Mixed line endings are common after hand edits; csv-parse otherwise keeps only the first kind it sees.
       record_delimiter: ['\r\n', '\n', '\r'],
@@ -155,7 +160,7 @@ export function scanCsv(buf: Buffer): CsvScan {
     });
   } catch (error) {
     const start = recordStart(buf, previousEnd);
-    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
+    if (error instanceof csvParse().CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
       const open = findOpenQuote(buf, start);
       abort = {
         line: lineOf(starts, open?.offset ?? start),

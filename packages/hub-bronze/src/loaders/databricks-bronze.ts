@@ -1,5 +1,6 @@
-import { parse } from 'csv-parse/sync';
-import picomatch from 'picomatch';
+import type * as CsvParse from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type Picomatch from 'picomatch';
 import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
@@ -15,6 +16,14 @@ import { malformedRecordReason, mixedEndingReason, openQuoteReason, type LineEnd
 import { csvReaderOptions, insideQuote, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineReason } from './first-line.js';
 import { deleteFilesStatement, pathRows, SAFE_TYPE, trackerSummary } from './shared.js';
+
+/** csv-parse loads when a Databricks load first reads a header line, not at every CLI start. */
+let csvParseModule: typeof CsvParse | undefined;
+const parse: typeof CsvParse.parse = (...args: Parameters<typeof CsvParse.parse>) => (csvParseModule ??= createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse).parse(...args);
+
+/** picomatch loads when a Databricks load first matches names, not at every CLI start. */
+let picomatchModule: typeof Picomatch | undefined;
+const picomatch = (...args: Parameters<typeof Picomatch>): ReturnType<typeof Picomatch> => (picomatchModule ??= createRequire(import.meta.url)('picomatch') as typeof Picomatch)(...args);
 
 const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
 /** COPY INTO names at most 1000 files per statement. */

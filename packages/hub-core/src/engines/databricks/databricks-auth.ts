@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'ini';
+import { createRequire } from 'node:module';
+import type * as Ini from 'ini';
 import { SettingsError } from '../../errors.js';
 import { registerSecret } from '../../logger.js';
 
@@ -96,7 +97,8 @@ function readProfile(env: NodeJS.ProcessEnv): { values: Values; profile?: string
   }
   let sections: Record<string, unknown>;
   try {
-    sections = parse(readFileSync(file, 'utf8'));
+    // ini loads when a profile file is read, not at every CLI start.
+    sections = (createRequire(import.meta.url)('ini') as typeof Ini).parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new SettingsError(`cannot read the Databricks config file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }

@@ -1,7 +1,13 @@
-import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type * as DuckDb from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import type { Driver, Row } from '../engine.js';
 import type { CompiledStatement, SqlValue } from '../sql.js';
 import { normalizeRow } from '../rows.js';
+
+// Required, not imported: importing this CommonJS package from ESM makes Node scan its ~60 re-exported
+// files for export names, about 170 ms of CPU on every CLI run (docs/performance.md, Start-up).
+const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDb;
 
 export class DuckDbDriver implements Driver {
   private readonly connection: DuckDBConnection;
@@ -13,7 +19,7 @@ export class DuckDbDriver implements Driver {
   }
 
   static async open(options: Record<string, string>): Promise<DuckDbDriver> {
-    const instance = await DuckDBInstance.create(':memory:', options);
+    const instance = await duckdb.DuckDBInstance.create(':memory:', options);
     const connection = await instance.connect();
     return new DuckDbDriver(instance, connection);
   }
