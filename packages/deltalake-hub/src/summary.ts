@@ -18,6 +18,10 @@ export function formatSummary(summary: RunSummary): string {
   for (const [table, t] of tables) lines.push(`  ${table}: ${t.loaded}/${t.files} files loaded, ${t.rows} rows`);
   for (const f of summary.files.filter((x) => x.status !== 'SUCCESS')) lines.push(`  ${f.status} ${f.path}: ${f.reason ?? ''}`);
   for (const c of summary.changedSinceLoad) lines.push(`  CHANGED SINCE LOAD (not reloaded; use --force) ${c.path}`);
+  for (const p of summary.sourceProblems) lines.push(`  SOURCE NOT READ ${p.lob}/${p.category}/${p.subcategory} (${p.sourcePath}): ${p.reason}`);
+  for (const o of summary.outsideWindow) {
+    lines.push(`  outside the window: ${o.files} matching file(s) of ${o.lob}/${o.category}/${o.subcategory} dated ${o.oldest === o.newest ? o.oldest : `${o.oldest}..${o.newest}`}, not loaded (${o.flag} takes them in)`);
+  }
   if (summary.reconciled > 0) lines.push(`  reconciled ${summary.reconciled} file(s) found loaded but untracked`);
   if (summary.files.length === 0) lines.push('  nothing to load');
   return lines.join('\n');

@@ -13,4 +13,4 @@ export { loadWindow } from './window.js';
 export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';
 export type { SourceRoots } from './source-roots.js';
-export type { FileConfigRow, FileFormat, FileResult, FileStatus, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent } from './types.js';
+export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';

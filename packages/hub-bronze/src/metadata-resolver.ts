@@ -44,7 +44,8 @@ export function checkSelection(rows: readonly FileConfigRow[], params: JobParame
   const active = rows.filter((r) => r.isActive);
   if (params.category && !active.some((r) => r.category === params.category)) {
     const known = [...new Set(active.map((r) => r.category))].join(', ');
-    throw new ParameterError('category', `no active config row has category ${JSON.stringify(params.category)} (known: ${known})`);
+    const lobs = [...new Set(active.map((r) => r.lob))].join(', ');
+    throw new ParameterError('category', `no active config row has category ${JSON.stringify(params.category)}: name a category (${known}) or the LOB (${lobs})`);
   }
   if (params.subcategory && !active.some((r) => r.subcategory === params.subcategory && (!params.category || r.category === params.category))) {
     const known = [...new Set(active.filter((r) => !params.category || r.category === params.category).map((r) => r.subcategory))].join(', ');

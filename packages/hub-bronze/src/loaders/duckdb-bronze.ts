@@ -11,6 +11,7 @@ import {
 } from './bronze-adapter.js';
 import { explainDelimited, findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys } from './first-line.js';
+import { localFolderProblem } from './source-folder.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 /** The column each scan adds with the file's logical path: what `_source_file` holds. */
@@ -115,6 +116,10 @@ ORDER BY file_date, name`;
 
   async tableExists(engine, table) {
     return (await tableColumnsOf(engine, table)).size > 0;
+  },
+
+  async sourceProblem(_engine, location) {
+    return localFolderProblem(location.physical);
   },
 };
 
