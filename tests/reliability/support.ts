@@ -60,6 +60,8 @@ export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
     env[key] = value;
   }
   env['NO_COLOR'] = '1';
+  // The suites read log events as JSON lines (the default is one text line per event).
+  env['DELTALAKE_HUB_LOG_FORMAT'] = 'json';
   return { ...env, ...extra };
 }
 

@@ -1,20 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
-import { applyDdl, METADATA_SCHEMA, metadataTable } from './ddl.js';
+import { applyDdl, ddlStatements, METADATA_SCHEMA, metadataTable } from './ddl.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
 import type { ListedFile, TableRef } from './loaders/bronze-adapter.js';
 import { bronzeAdapterFor } from './loaders/index.js';
-import { checkSelection, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
+import { checkSelection, fileConfigMerge, selectConfigQuery, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
 import { locateSource } from './source-roots.js';
 import type { FileConfigRow, FileResult, OutsideWindow, RunBronzeOptions, RunStatus, RunSummary, SourceProblem } from './types.js';
 import { loadWindow, type LoadWindow } from './window.js';
 
-/** What a plan shows: the files that would load and the statements that would load them. */
+/**
+ * What a plan shows, built by the run's own code path: the metadata statements, then per table the
+ * listing statements (which the plan runs, read-only) and the load statements for the files they
+ * found. Values are inline (the dialect's literal function) for reading; a run binds them.
+ */
 export interface BronzePlan {
   readonly window: LoadWindow;
-  readonly tables: readonly { readonly destTable: string; readonly files: readonly ListedFile[]; readonly statements: readonly string[] }[];
+  /** DDL (IF NOT EXISTS), the file_config MERGE and the config SELECT, in the order a run executes them. */
+  readonly metadata: readonly string[];
+  readonly tables: readonly PlannedTable[];
   readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
+}
+
+export interface PlannedTable {
+  readonly destTable: string;
+  /** One listing per config row of the table. */
+  readonly listing: readonly string[];
+  readonly files: readonly ListedFile[];
+  /** The load statements for those files (empty when none is new). */
+  readonly statements: readonly string[];
 }
 
 interface TableWork {
@@ -57,19 +72,25 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   for (const row of csvRows) if (row.isActive) locateSource(row.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
 
   await engine.prepareCatalogs(new Set([metadataCatalog, ...csvRows.map((r) => r.destCatalog)]));
-  logger?.info({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, 'bronze run starting');
+  // The summary says it all at the end; at info the run logs only events (debug has its start).
+  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath, plan: options.dryRun === true }, 'bronze starting');
+  // The metadata statements, built once: a plan shows them, a run executes them.
+  const lobs = [...new Set(csvRows.map((r) => r.lob))];
+  const merge = fileConfigMerge(engine, metadataCatalog, csvRows);
+  const select = selectConfigQuery(engine, metadataCatalog, lobs, params);
+  const metadataStatements = [...ddlStatements(engine, metadataCatalog), engine.render(merge), engine.render(select)];
   if (!options.dryRun) {
     await applyDdl(engine, metadataCatalog);
-    await upsertFileConfig(engine, metadataCatalog, csvRows);
+    await upsertFileConfig(engine, merge);
   }
-  const lobs = [...new Set(csvRows.map((r) => r.lob))];
+  // A plan writes no config row, so it selects from the CSV what the run selects from file_config after its MERGE.
   const configs = options.dryRun
     ? csvRows.filter((r) => r.isActive && (!params.category || r.category === params.category) && (!params.subcategory || r.subcategory === params.subcategory))
-    : await selectConfigRows(engine, metadataCatalog, lobs, params);
+    : await selectConfigRows(engine, select);
   const tracker = new LoadTracker(engine, metadataCatalog);
   const trackerExists = !options.dryRun || (await adapter.tableExists(engine, { catalog: metadataCatalog, schema: METADATA_SCHEMA, table: 'load_tracker' }));
   const trackerTable = trackerExists ? metadataTable(engine, metadataCatalog, 'load_tracker') : null;
-  const planTables: BronzePlan['tables'][number][] = [];
+  const planTables: PlannedTable[] = [];
 
   const files: FileResult[] = [];
   const changedSinceLoad: { path: string; destTable: string }[] = [];
@@ -86,10 +107,14 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
       }
       const toLoad: ListedFile[] = [];
       const replacePaths: string[] = [];
+      const listing: string[] = [];
+      options.onProgress?.({ kind: 'table-listing', table: work.name, sources: work.configs.length });
       for (const config of work.configs) {
         const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
         // Listed over every date, windowed here: files outside the window are counted, never skipped silently.
         const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
+        // Shown as the run issues it, against the tracker the run's DDL creates (a plan on a fresh warehouse lists without one).
+        if (options.dryRun) listing.push(engine.render(adapter.listStatement(engine, { ...request, tracker: metadataTable(engine, metadataCatalog, 'load_tracker') })));
         let listed: ListedFile[];
         try {
           listed = await adapter.listFiles(engine, request);
@@ -121,7 +146,11 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
         }
         if (outside.length > 0) outsideWindow.push(outsideWindowOf(config, work.name, outside, window));
       }
-      if (toLoad.length === 0) continue;
+      if (toLoad.length === 0) {
+        options.onProgress?.({ kind: 'table-done', table: work.name, loaded: 0, quarantined: 0, rows: 0 });
+        if (options.dryRun) planTables.push({ destTable: work.name, listing, files: [], statements: [] });
+        continue;
+      }
       if (params.fileName && toLoad.length > 1) {
         throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${work.name}; name one file`);
       }
@@ -129,7 +158,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
       if (options.dryRun) {
         files.push(...toLoad.map((f) => fileResult(f, work.name, 'SKIPPED', 0, 'plan: would load')));
         const request = { table: work.ref, files: toLoad, runId, ingestedAt: new Date(), replacePaths };
-        planTables.push({ destTable: work.name, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.compile(q).sql) });
+        planTables.push({ destTable: work.name, listing, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.render(q)) });
         continue;
       }
       const loadStarted = new Date();
@@ -176,11 +205,8 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
     sourceProblems,
     outsideWindow,
   };
-  logger?.info(
-    { status: summary.status, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), statements: summary.statements, durationMs: summary.durationMs, reconciled },
-    'bronze run finished',
-  );
-  return { summary, plan: { window, tables: planTables, changedSinceLoad } };
+  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, options.dryRun ? 'bronze plan done' : 'bronze run done');
+  return { summary, plan: { window, metadata: metadataStatements, tables: planTables, changedSinceLoad } };
 }
 
 /**

@@ -104,6 +104,7 @@ export interface RunBronzeOptions {
 }
 
 export type ProgressEvent =
+  | { readonly kind: 'table-listing'; readonly table: string; readonly sources: number }
   | { readonly kind: 'table-start'; readonly table: string; readonly files: number }
   | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number };
 
