@@ -107,7 +107,7 @@ describe("the chain, as the spoke's bundle declares it", () => {
     spoke.edit('resources/mini_transforms_job.yml', (t) => t.replace('        deltalake-hub: after-bronze', '        team: mini'));
     const none = problems(spoke);
     expect(none).toHaveLength(1);
-    expect(none[0]).toMatch(/^resources: no job is tagged deltalake-hub: after-bronze: /);
+    expect(none[0]).toMatch(/^resources:0: no job is tagged deltalake-hub: after-bronze: /);
   });
 
   it('plans nothing when a SQL file is missing or a target has no value for a variable, naming each with file:line', () => {

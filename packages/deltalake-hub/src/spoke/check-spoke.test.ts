@@ -97,7 +97,7 @@ describe('checkSpoke', () => {
     expect((await checkSpoke(dir)).problems).toEqual([
       `resources/falcon_gold_job.yml:${line}: job falcon_gold: name "falcon-gold" must contain \${bundle.target}, so targets sharing a workspace do not collide`,
       `resources/falcon_gold_job.yml:${line}: job falcon_gold: name "falcon-gold" must start with [Falcon]`,
-      'src/bronze: no runner: expected src/bronze/*-bronze-runner.ts exporting JOB_PARAMETERS',
+      'src/bronze:0: no runner: expected src/bronze/*-bronze-runner.ts exporting JOB_PARAMETERS',
     ]);
   });
 
@@ -144,7 +144,7 @@ describe('checkSpoke', () => {
     const { problems } = await checkSpoke(dir);
     expect(problems).toEqual([
       `databricks.yml:${lineOf(dir, 'databricks.yml', 'on_partial_bronze: sometimes')}: variable on_partial_bronze is "sometimes" for target prod: expected continue or stop`,
-      'resources: no job is tagged deltalake-hub: after-bronze: tag the job that runs silver, gold and downstream after the bronze load (tags: { deltalake-hub: after-bronze }), so deltalake-hub job run knows what follows bronze',
+      'resources:0: no job is tagged deltalake-hub: after-bronze: tag the job that runs silver, gold and downstream after the bronze load (tags: { deltalake-hub: after-bronze }), so deltalake-hub job run knows what follows bronze',
     ]);
   });
 
