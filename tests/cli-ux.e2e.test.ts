@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvFile, Scratch } from './support/fixtures.js';
+import { sparkForTests } from './support/spark.js';
 
 // What a person reads (issue 16): every case spawns the built CLI and reads stdout, stderr and the exit code.
 const BIN = join(import.meta.dirname, '..', 'packages', 'deltalake-hub', 'bin', 'deltalake-hub.js');
@@ -235,5 +236,46 @@ describe('what a person reads: logs, progress, sql, status, help', () => {
     expect(statusHelp).not.toContain('--var');
     expect(statusHelp).not.toContain('--source-root');
     expect(cli(['ddl', 'apply', '--help']).stdout).not.toContain('--source-root');
+  });
+});
+
+const spark = await sparkForTests();
+const onSpark = spark.state === 'absent' ? it.skip : it;
+
+describe('on Spark + Delta', () => {
+  onSpark('a missing source folder exits 2 with its row; status has its header and says when it truncated; sql reads the table', () => {
+    if (spark.state === 'down') throw spark.error;
+    const env = { DELTALAKE_HUB_SPARK_HOST: spark.host, DELTALAKE_HUB_SPARK_PORT: String(spark.port) };
+    const catalog = `uxspark${process.pid}`;
+    const scratch = new Scratch();
+    scratch.write('lake/credit/transactions_20240309.csv', csvFile(['id', 'amount'], [[1, 10], [2, 20]]));
+    scratch.write('lake/credit/transactions_20240310.csv', csvFile(['id', 'amount'], [[3, 30]]));
+    scratch.write('lake/credit/transactions_20240101.csv', csvFile(['id', 'amount'], [[9, 90]]));
+    const config = scratch.config([
+      `falcon,transactions,credit,transactions_*.csv,${scratch.path('lake', 'credit')}/,delimited,",",true,\${catalog},falcon_bronze,credit_raw,true`,
+      `falcon,transactions,debit,debit_*.csv,${scratch.path('lake', 'debti')}/,delimited,",",true,\${catalog},falcon_bronze,debit_raw,true`,
+    ]);
+    const common = ['--engine', 'spark', '--config', config, '--var', `catalog=${catalog}`, '--as-of', '2024-03-10'];
+    const run = cli(['bronze', 'run', ...common, '--json'], { env });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`connecting to Spark at ${spark.host}:${spark.port}...`);
+    const doc = JSON.parse(run.stdout) as Summary;
+    expect(doc.files.map((f) => [f.path.split('/').pop(), f.status])).toEqual([
+      ['transactions_20240309.csv', 'SUCCESS'],
+      ['transactions_20240310.csv', 'SUCCESS'],
+    ]);
+    expect(doc.sourceProblems.map((p) => [p.subcategory, p.reason])).toEqual([['debit', `the source folder ${scratch.path('lake', 'debti')}/ does not exist`]]);
+    expect(doc.outsideWindow.map((o) => [o.subcategory, o.files, o.oldest, o.flag])).toEqual([['credit', 1, '2024-01-01', '--begin-date 2024-01-01']]);
+
+    const status = cli(['status', '--engine', 'spark', '--catalog', catalog, '--limit', '1'], { env });
+    expect(status.code, status.stderr).toBe(0);
+    const lines = status.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^loaded_at +status +rows +table +file +error$/);
+    expect(lines[2]).toMatch(new RegExp(`^\\S+Z +SUCCESS +2 +${catalog}\\.falcon_bronze\\.credit_raw +\\S+transactions_20240309\\.csv$`));
+    expect(lines[3]).toBe('showing 1 of 2 loads (use --limit)');
+
+    const query = cli(['sql', '--engine', 'spark', '--json', `SELECT id, amount FROM ${catalog}__falcon_bronze.credit_raw ORDER BY id`], { env });
+    expect(query.code, query.stderr).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual({ columns: ['id', 'amount'], rows: [{ id: '1', amount: '10' }, { id: '2', amount: '20' }, { id: '3', amount: '30' }], rowCount: 3, truncated: false, limit: 100 });
   });
 });
