@@ -244,7 +244,7 @@ const onSpark = spark.state === 'absent' ? it.skip : it;
 
 describe('on Spark + Delta', () => {
   onSpark('a missing source folder exits 2 with its row; status has its header and says when it truncated; sql reads the table', () => {
-    if (spark.state === 'down') throw spark.error;
+    if (spark.state !== 'up') throw spark.state === 'down' ? spark.error : new Error(spark.reason);
     const env = { DELTALAKE_HUB_SPARK_HOST: spark.host, DELTALAKE_HUB_SPARK_PORT: String(spark.port) };
     const catalog = `uxspark${process.pid}`;
     const scratch = new Scratch();

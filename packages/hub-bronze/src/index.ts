@@ -1,5 +1,5 @@
 export { runBronze, planBronze, exitCodeFor, exitCodeForError } from './run-bronze.js';
-export type { BronzePlan } from './run-bronze.js';
+export type { BronzePlan, PlannedTable } from './run-bronze.js';
 export type { ListedFile } from './loaders/bronze-adapter.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';
