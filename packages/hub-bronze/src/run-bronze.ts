@@ -73,7 +73,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
 
   await engine.prepareCatalogs(new Set([metadataCatalog, ...csvRows.map((r) => r.destCatalog)]));
   // The summary says it all at the end; at info the run logs only events (debug has its start).
-  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath, plan: options.dryRun === true }, 'bronze starting');
+  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, options.dryRun ? 'bronze plan starting' : 'bronze run starting');
   // The metadata statements, built once: a plan shows them, a run executes them.
   const lobs = [...new Set(csvRows.map((r) => r.lob))];
   const merge = fileConfigMerge(engine, metadataCatalog, csvRows);
@@ -205,7 +205,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
     sourceProblems,
     outsideWindow,
   };
-  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, options.dryRun ? 'bronze plan done' : 'bronze run done');
+  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, options.dryRun ? 'bronze plan finished' : 'bronze run finished');
   return { summary, plan: { window, metadata: metadataStatements, tables: planTables, changedSinceLoad } };
 }
 
