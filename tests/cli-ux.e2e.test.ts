@@ -149,14 +149,16 @@ describe('bronze plan is the run, and writes nothing', () => {
 
 describe('what a person reads: logs, progress, sql, status, help', () => {
   it('logs one text line per event and never the summary; progress lines on stderr when piped; sql and status print aligned tables', () => {
-    const { warehouse, common } = spoke();
-    const run = cli(['bronze', 'run', ...common, '--category', 'transactions', '--subcategory', 'credit'], { env: { DELTALAKE_HUB_PROGRESS_AFTER_MS: '0', DELTALAKE_HUB_FORCE: 'false' } });
+    const { scratch, warehouse, common } = spoke();
+    const checks = scratch.write('checks.yml', 'checks:\n  - { table: ux_cat.falcon_bronze.credit_raw, name: ids, check: not_null, column: id }\n');
+    const run = cli(['bronze', 'run', ...common, '--category', 'transactions', '--subcategory', 'credit', '--checks', checks], { env: { DELTALAKE_HUB_PROGRESS_AFTER_MS: '0', DELTALAKE_HUB_FORCE: 'false' } });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines).toContain(`warehouse: ${warehouse}`);
     expect(lines).toContain('  ux_cat.falcon_bronze.credit_raw: listing 1 source folder(s)...');
     expect(lines).toContain('  ux_cat.falcon_bronze.credit_raw: loading 2 file(s)...');
     expect(lines).toContain('  ux_cat.falcon_bronze.credit_raw: 2 loaded, 0 not loaded, 3 rows');
+    expect(lines.slice(-2)).toEqual(['  checks: 1 check(s) on the batch of 1 table(s)...', '  checks: 1 passed, 0 failed']);
     // The one info event of this run, on one line with an ISO UTC time; no "starting"/"finished" echo of the summary.
     const events = lines.filter((l) => !l.startsWith('  ') && !l.startsWith('warehouse: '));
     expect(events).toHaveLength(1);

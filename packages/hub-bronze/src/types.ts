@@ -106,6 +106,9 @@ export interface RunBronzeOptions {
 export type ProgressEvent =
   | { readonly kind: 'table-listing'; readonly table: string; readonly sources: number }
   | { readonly kind: 'table-start'; readonly table: string; readonly files: number }
-  | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number };
+  | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number }
+  /** `bronze run --checks`: the checks on the run's batch, after the loads. */
+  | { readonly kind: 'checks-start'; readonly checks: number; readonly tables: number }
+  | { readonly kind: 'checks-done'; readonly passed: number; readonly failed: number };
 
 export type { JobParameters };

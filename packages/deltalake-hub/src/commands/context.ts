@@ -96,6 +96,13 @@ export function progressReporter(afterMs: number = progressDelay()): (event: Pro
         if (timer) clearTimeout(timer);
         if (shown.has(event.table)) process.stderr.write(`  ${event.table}: ${event.loaded} loaded, ${event.quarantined} not loaded, ${event.rows} rows\n`);
         break;
+      case 'checks-start':
+        later('checks', `checks: ${event.checks} check(s) on the batch of ${event.tables} table(s)...`);
+        break;
+      case 'checks-done':
+        if (timer) clearTimeout(timer);
+        if (shown.has('checks')) process.stderr.write(`  checks: ${event.passed} passed, ${event.failed} failed\n`);
+        break;
     }
   };
 }
