@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, readJobParameters, type Engine, type JobParameters, type Logger } from '@org/hub-core';
+import { readJobParameters, type Engine, type JobParameters, type Logger } from '@org/hub-core';
 import { exitCodeFor, parseSourceRoots, planBronze, type BronzePlan, type RunSummary } from '@org/hub-bronze';
 import { addEngineOptions, collect, openContext, progressReporter, withEngine, type Context, type EngineFlags } from './context.js';
 import { formatNotices } from '../summary.js';
-import { bronzeRunner } from './quality.js';
+import { bronzeRunner, parseVariableFlags } from './quality.js';
 
 interface BronzeFlags extends EngineFlags {
   config?: string;
@@ -88,15 +88,8 @@ export function seconds(value: string): number {
   return parsed;
 }
 
-export function parseVars(values: readonly string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const value of values) {
-    const at = value.indexOf('=');
-    if (at <= 0) throw new ConfigError([{ file: '--var', line: 0, message: `expected key=value, got ${JSON.stringify(value)}` }]);
-    vars[value.slice(0, at)] = value.slice(at + 1);
-  }
-  return vars;
-}
+/** `--var key=value` flags as variables. */
+export const parseVars = parseVariableFlags;
 
 function bronzeParams(flags: BronzeFlags, logger: Logger): JobParameters {
   return readJobParameters({

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createEngine, createLogger, LOG_FORMATS, loadSettings, type Engine, type EngineContext, type Logger, type Settings } from '@org/hub-core';
 import type { ProgressEvent } from '@org/hub-bronze';
 
@@ -12,6 +12,13 @@ export interface EngineFlags {
 }
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `--limit`: a number of rows, 1 to 1,000,000. */
+export function rowLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('expected a number of rows, 1 to 1000000');
+  return n;
+}
 
 /** `--log-level`, `--log-format` and `--json`: what a command prints and where. */
 export function addOutputOptions(command: Command): Command {

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { HubError, IDENTIFIER_PATTERN, sql, type Engine } from '@org/hub-core';
 import { formatTable } from '../summary.js';
-import { addEngineOptions, openContext, withEngine, type Context, type EngineFlags } from './context.js';
+import { addEngineOptions, openContext, rowLimit, withEngine, type Context, type EngineFlags } from './context.js';
 
 const READ_ONLY_START = /^(SELECT|WITH|SHOW|DESCRIBE|DESC)\b/i;
 /** Words that make a statement write, outside strings and quoted names (a CTE can front an INSERT). */
@@ -81,12 +81,6 @@ function notReadOnly(why: string): HubError {
   return new HubError('QUERY_NOT_READ_ONLY', `not run: ${why}`);
 }
 
-function limitOf(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('expected a number of rows, 1 to 1000000');
-  return n;
-}
-
 /** The warehouse's catalogs, each attached read-only under its name, so `catalog.schema.table` reads the same as on Spark. */
 async function attachWarehouse(ctx: Context, engine: Engine): Promise<string[]> {
   if (engine.name !== 'duckdb') return [];
@@ -106,7 +100,7 @@ export function addSqlCommand(program: Command): Command {
       .command('sql')
       .description('run one read-only query (SELECT, WITH, SHOW, DESCRIBE) and print its rows as an aligned table')
       .argument('<query>', 'the query, e.g. "SELECT * FROM dev_catalog.falcon_bronze.credit_transactions_raw"')
-      .option('--limit <rows>', 'print at most this many rows, and say when there were more', limitOf, 100)
+      .option('--limit <rows>', 'print at most this many rows, and say when there were more', rowLimit, 100)
       .addHelpText('after', SQL_EXAMPLES),
   ).action(async (query: string, flags: EngineFlags & { limit: number }) => {
     // Refused before the engine is opened: a write never reaches it.

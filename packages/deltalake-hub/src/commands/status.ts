@@ -1,8 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { HubError, sql } from '@org/hub-core';
 import { LoadTracker, metadataTable } from '@org/hub-bronze';
 import { formatTable } from '../summary.js';
-import { addEngineOptions, openContext, withEngine, type EngineFlags } from './context.js';
+import { addEngineOptions, openContext, rowLimit, withEngine, type EngineFlags } from './context.js';
 import { jsonValue } from './sql.js';
 
 const STATUS_HELP = `
@@ -19,12 +19,6 @@ Exit codes:
   1  no such catalog or no metadata tables in it (the message says where it looked and what to run first), or the engine's error`;
 
 const COLUMNS = ['loaded_at', 'status', 'rows', 'table', 'file', 'error'] as const;
-
-function rowLimit(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('expected a number of rows, 1 to 1000000');
-  return n;
-}
 
 export function catalogRequired(catalog: string | undefined): string {
   if (!catalog) throw new HubError('PARAMETERS_INVALID', 'name the catalog with --catalog <name>, e.g. --catalog dev_catalog');
