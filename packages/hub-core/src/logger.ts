@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type * as Pino from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -42,7 +43,15 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
+let pinoModule: typeof Pino | undefined;
+/** pino loads when the first logger is made (about 30 ms of CPU), so `--help` does not pay for it. */
+function loadPino(): typeof Pino.pino {
+  pinoModule ??= createRequire(import.meta.url)('pino') as typeof Pino;
+  return pinoModule.pino;
+}
+
 export function createLogger(settings: LoggerSettings = {}): Logger {
+  const pino = loadPino();
   for (const name of SECRET_ENV) registerSecret(process.env[name]);
   for (const secret of settings.secrets ?? []) registerSecret(secret);
   const envFormat = process.env['DELTALAKE_HUB_LOG_FORMAT'];
