@@ -60,17 +60,19 @@ describe('the deltalake-hub CLI on the embedded engine', () => {
     const { warehouse, common } = setup();
     const plan = cli(['bronze', 'plan', ...common, '--json']);
     expect(plan.code).toBe(0);
-    const doc = JSON.parse(plan.stdout) as { plan: { destTable: string; files: string[]; statements: string[] }[] };
-    expect(doc.plan[0]?.destTable).toBe('cli_cat.falcon_bronze.credit_raw');
-    expect(doc.plan[0]?.files).toEqual([
+    const doc = JSON.parse(plan.stdout) as { plan: { tables: { destTable: string; files: string[]; statements: string[] }[] } };
+    expect(doc.plan.tables[0]?.destTable).toBe('cli_cat.falcon_bronze.credit_raw');
+    expect(doc.plan.tables[0]?.files).toEqual([
       'abfss://raw@storage.dfs.core.windows.net/falcon/txn/credit/transactions_20240309.csv',
       'abfss://raw@storage.dfs.core.windows.net/falcon/txn/credit/transactions_20240310.csv',
     ]);
-    expect(doc.plan[0]?.statements.join('\n')).toContain('read_csv');
-    // The catalog file exists (attached to plan) but holds no schema: nothing was written.
+    expect(doc.plan.tables[0]?.statements.join('\n')).toContain('read_csv');
+    // Nothing was written: not even the catalog's file; status says where it looked and what to run first.
+    expect(readdirSync(warehouse)).toEqual([]);
     const run = cli(['status', '--catalog', 'cli_cat', '--warehouse', warehouse]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/load_tracker|does not exist/);
+    expect(run.stderr).toContain(`no catalog cli_cat in the warehouse ${warehouse} (${join(warehouse, 'cli_cat.duckdb')} does not exist): run \`deltalake-hub bronze run\``);
+    expect(readdirSync(warehouse)).toEqual([]);
   });
 
   it('bronze run --json prints exactly one JSON document, then NOTHING_TO_LOAD; status lists the loads', async () => {
@@ -97,12 +99,12 @@ describe('the deltalake-hub CLI on the embedded engine', () => {
     expect(status.stdout).toContain('SUCCESS');
     expect(status.stdout).toContain('transactions_20240310.csv');
     // A stray job parameter in the environment is applied, and said at info on stderr.
-    const forced = cli(['bronze', 'run', ...common, '--json'], { DELTALAKE_HUB_FORCE: 'true', DELTALAKE_HUB_LOG_LEVEL: 'info' });
+    const forced = cli(['bronze', 'run', ...common, '--json', '--log-format', 'json'], { DELTALAKE_HUB_FORCE: 'true', DELTALAKE_HUB_LOG_LEVEL: 'info' });
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout).files.map((f: { status: string }) => f.status)).toEqual(['SUCCESS', 'SUCCESS']);
     const said = forced.stderr.split('\n').filter((l) => l.includes('job parameters from the environment'));
     expect(said.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ level: 30, msg: 'job parameters from the environment: DELTALAKE_HUB_FORCE=true', fromEnvironment: { DELTALAKE_HUB_FORCE: 'true' } }),
+      expect.objectContaining({ level: 30, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), msg: 'job parameters from the environment: DELTALAKE_HUB_FORCE=true', fromEnvironment: { DELTALAKE_HUB_FORCE: 'true' } }),
     ]);
     expect((await creditRows(warehouse)).length).toBe(3);
   });

@@ -108,6 +108,8 @@ describe('the CLI on an unresolvable Databricks host', () => {
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.code).not.toBe(0);
+    // A line says where it connects before any wait, then the error.
+    expect(result.stderr.split('\n')[0]).toBe('connecting to the Databricks SQL warehouse at nonexistent.invalid...');
     expect(result.stderr).toContain('the host nonexistent.invalid does not resolve');
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   }, 60_000);

@@ -123,7 +123,8 @@ describe('deltalake-hub quality on the embedded engine', () => {
     const file = checks('any.yml', `  - { table: '\${catalog}.falcon_bronze.txn_raw', check: not_null, column: id }\n`);
     const result = cli(['quality', 'run', '--checks', file, '--var', 'catalog=qcli', '--engine', 'spark'], { DELTALAKE_HUB_SPARK_HOST: '127.0.0.1', DELTALAKE_HUB_SPARK_PORT: '1' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^deltalake-hub: the spark engine is not available at 127\.0\.0\.1:1/);
+    // A line says where it connects before the wait, then the error.
+    expect(result.stderr).toMatch(/^connecting to Spark at 127\.0\.0\.1:1\.\.\.\ndeltalake-hub: the spark engine is not available at 127\.0\.0\.1:1/);
     expect(result.stdout).toBe('');
   });
 

@@ -60,6 +60,8 @@ export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
     env[key] = value;
   }
   env['NO_COLOR'] = '1';
+  // The suites read log events as JSON lines (the default is one text line per event).
+  env['DELTALAKE_HUB_LOG_FORMAT'] = 'json';
   return { ...env, ...extra };
 }
 
@@ -283,7 +285,8 @@ export async function rowsPerFile(query: Query, catalog: string, table: string, 
 }
 
 /** Lines of a log stream that are not pino JSON lines. */
-export const plainLines = (text: string): string[] => text.split('\n').filter((l) => l.length > 0 && !l.startsWith('{'));
+/** stderr without log lines (JSON) and without the line that says which warehouse or engine a command uses. */
+export const plainLines = (text: string): string[] => text.split('\n').filter((l) => l.length > 0 && !l.startsWith('{') && !/^(warehouse: |connecting to )/.test(l));
 
 /** A process holding a warehouse catalog file open, as a run in progress does; `release` closes it. */
 export async function holdWarehouse(file: string): Promise<{ release: () => Promise<void> }> {

@@ -12,7 +12,7 @@ export type { HubErrorCode, ConfigIssue } from '@org/hub-core';
 
 // Settings, job parameters and logging: how a runner is configured.
 export { loadSettings, readJobParameters, createLogger } from '@org/hub-core';
-export type { Settings, JobParameters, ParameterSources, Logger, LoggerSettings } from '@org/hub-core';
+export type { Settings, JobParameters, ParameterSources, LogFormat, Logger, LoggerSettings } from '@org/hub-core';
 
 // Engines: DuckDB (embedded), Spark + Delta, a Databricks SQL warehouse; drivers load on demand.
 export { createEngine, createDuckDbEngine, sql } from '@org/hub-core';
@@ -29,11 +29,14 @@ export type {
   FileStatus,
   ListedFile,
   LoadWindow,
+  OutsideWindow,
+  PlannedTable,
   ProgressEvent,
   ReadConfigOptions,
   RunBronzeOptions,
   RunStatus,
   RunSummary,
+  SourceProblem,
 } from '@org/hub-bronze';
 
 // Quality: checks a spoke declares in configs/quality/<lob>_checks.yml, run as SQL on the engine.

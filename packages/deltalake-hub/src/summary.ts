@@ -1,6 +1,6 @@
 import type { RunSummary } from '@org/hub-bronze';
 
-/** The run summary as a person reads it: per table, then per file that did not load. */
+/** The run summary as a person reads it: per table, then per file that did not load, then what was left and why. */
 export function formatSummary(summary: RunSummary): string {
   const lines = [
     `run ${summary.runId} on ${summary.engine} (hub ${summary.hubVersion}): ${summary.status}` +
@@ -17,8 +17,40 @@ export function formatSummary(summary: RunSummary): string {
   }
   for (const [table, t] of tables) lines.push(`  ${table}: ${t.loaded}/${t.files} files loaded, ${t.rows} rows`);
   for (const f of summary.files.filter((x) => x.status !== 'SUCCESS')) lines.push(`  ${f.status} ${f.path}: ${f.reason ?? ''}`);
-  for (const c of summary.changedSinceLoad) lines.push(`  CHANGED SINCE LOAD (not reloaded; use --force) ${c.path}`);
+  lines.push(...formatNotices(summary));
   if (summary.reconciled > 0) lines.push(`  reconciled ${summary.reconciled} file(s) found loaded but untracked`);
   if (summary.files.length === 0) lines.push('  nothing to load');
   return lines.join('\n');
+}
+
+/** What a run (or plan) left and why: unreadable source folders, files outside the window, files changed since their load. */
+export function formatNotices(summary: Pick<RunSummary, 'sourceProblems' | 'outsideWindow' | 'changedSinceLoad'>): string[] {
+  return [
+    ...summary.sourceProblems.map((p) => `  SOURCE NOT READ ${p.lob}/${p.category}/${p.subcategory} (${p.sourcePath}): ${p.reason}`),
+    ...summary.outsideWindow.map(
+      (o) => `  outside the window: ${o.files} matching file(s) of ${o.lob}/${o.category}/${o.subcategory} dated ${o.oldest === o.newest ? o.oldest : `${o.oldest}..${o.newest}`}, not loaded (${o.flag} takes them in)`,
+    ),
+    ...summary.changedSinceLoad.map((c) => `  CHANGED SINCE LOAD (not reloaded; use --force) ${c.path}`),
+  ];
+}
+
+/** Rows as an aligned text table with a header; numbers right-aligned, NULL shown as NULL. */
+export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const cells = rows.map((row) => columns.map((c) => cellText(row[c])));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // One line per row: a value's line breaks are shown escaped.
+  return String(value).replaceAll('\n', '\\n').replaceAll('\r', '\\r');
 }

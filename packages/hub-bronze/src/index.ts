@@ -1,5 +1,5 @@
 export { runBronze, planBronze, exitCodeFor, exitCodeForError } from './run-bronze.js';
-export type { BronzePlan } from './run-bronze.js';
+export type { BronzePlan, PlannedTable } from './run-bronze.js';
 export type { ListedFile } from './loaders/bronze-adapter.js';
 export { readConfig, parseConfig, findPlaceholders, CONFIG_COLUMNS } from './config/read-config.js';
 export type { ReadConfigOptions } from './config/read-config.js';
@@ -13,4 +13,4 @@ export { loadWindow } from './window.js';
 export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';
 export type { SourceRoots } from './source-roots.js';
-export type { FileConfigRow, FileFormat, FileResult, FileStatus, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent } from './types.js';
+export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';

@@ -34,9 +34,10 @@ WHEN NOT MATCHED THEN INSERT (config_id, ${columns}, updated_ts) VALUES (uuid(),
 WHEN NOT MATCHED BY SOURCE AND ${engine.dialect.jsonContains(lobs, sql.raw('t.lob'))} AND t.is_active THEN UPDATE SET is_active = false, updated_ts = current_timestamp`;
 }
 
-export async function upsertFileConfig(engine: Engine, catalog: string, rows: readonly FileConfigRow[]): Promise<void> {
+/** Runs the MERGE (built by `fileConfigMerge`, so that a plan shows the very statement). */
+export async function upsertFileConfig(engine: Engine, catalog: string | Sql, rows: readonly FileConfigRow[] = []): Promise<void> {
   // MERGE with the same source is idempotent: a retry after a lost reply changes nothing twice.
-  await engine.run(fileConfigMerge(engine, catalog, rows), { idempotent: true });
+  await engine.run(typeof catalog === 'string' ? fileConfigMerge(engine, catalog, rows) : catalog, { idempotent: true });
 }
 
 /** Parameters are checked against the CSV before anything is written. */
@@ -44,7 +45,8 @@ export function checkSelection(rows: readonly FileConfigRow[], params: JobParame
   const active = rows.filter((r) => r.isActive);
   if (params.category && !active.some((r) => r.category === params.category)) {
     const known = [...new Set(active.map((r) => r.category))].join(', ');
-    throw new ParameterError('category', `no active config row has category ${JSON.stringify(params.category)} (known: ${known})`);
+    const lobs = [...new Set(active.map((r) => r.lob))].join(', ');
+    throw new ParameterError('category', `no active config row has category ${JSON.stringify(params.category)}: name a category (${known}) or the LOB (${lobs})`);
   }
   if (params.subcategory && !active.some((r) => r.subcategory === params.subcategory && (!params.category || r.category === params.category))) {
     const known = [...new Set(active.filter((r) => !params.category || r.category === params.category).map((r) => r.subcategory))].join(', ');
@@ -60,8 +62,8 @@ export function selectConfigQuery(engine: Engine, catalog: string, lobs: readonl
 }
 
 /** The config rows this run loads, read back from the table (the runtime source of truth). */
-export async function selectConfigRows(engine: Engine, catalog: string, lobs: readonly string[], params: JobParameters): Promise<FileConfigRow[]> {
-  const rows = await engine.query(selectConfigQuery(engine, catalog, lobs, params));
+export async function selectConfigRows(engine: Engine, catalog: string | Sql, lobs: readonly string[] = [], params: JobParameters = {}): Promise<FileConfigRow[]> {
+  const rows = await engine.query(typeof catalog === 'string' ? selectConfigQuery(engine, catalog, lobs, params) : catalog);
   return rows.map((r) => ({
     lob: String(r['lob']),
     category: String(r['category']),

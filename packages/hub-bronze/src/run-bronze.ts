@@ -1,20 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
-import { applyDdl, METADATA_SCHEMA, metadataTable } from './ddl.js';
+import { applyDdl, ddlStatements, METADATA_SCHEMA, metadataTable } from './ddl.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
 import type { ListedFile, TableRef } from './loaders/bronze-adapter.js';
 import { bronzeAdapterFor } from './loaders/index.js';
-import { checkSelection, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
+import { checkSelection, fileConfigMerge, selectConfigQuery, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
 import { locateSource } from './source-roots.js';
-import type { FileConfigRow, FileResult, RunBronzeOptions, RunStatus, RunSummary } from './types.js';
+import type { FileConfigRow, FileResult, OutsideWindow, RunBronzeOptions, RunStatus, RunSummary, SourceProblem } from './types.js';
 import { loadWindow, type LoadWindow } from './window.js';
 
-/** What a plan shows: the files that would load and the statements that would load them. */
+/**
+ * What a plan shows, built by the run's own code path: the metadata statements, then per table the
+ * listing statements (which the plan runs, read-only) and the load statements for the files they
+ * found. Values are inline (the dialect's literal function) for reading; a run binds them.
+ */
 export interface BronzePlan {
   readonly window: LoadWindow;
-  readonly tables: readonly { readonly destTable: string; readonly files: readonly ListedFile[]; readonly statements: readonly string[] }[];
+  /** DDL (IF NOT EXISTS), the file_config MERGE and the config SELECT, in the order a run executes them. */
+  readonly metadata: readonly string[];
+  readonly tables: readonly PlannedTable[];
   readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
+}
+
+export interface PlannedTable {
+  readonly destTable: string;
+  /** One listing per config row of the table. */
+  readonly listing: readonly string[];
+  readonly files: readonly ListedFile[];
+  /** The load statements for those files (empty when none is new). */
+  readonly statements: readonly string[];
 }
 
 interface TableWork {
@@ -48,7 +63,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   if (!configPath) throw new ParameterError('config_path', 'the spoke config CSV is required (--config or config_path)');
   const variables = options.variables ?? {};
   const csvRows = await readConfig(configPath, { variables });
-  params = lobAsCategory(params, csvRows, logger);
+  params = selectionFromLob(params, csvRows, logger);
   checkSelection(csvRows, params);
   const metadataCatalog = options.metadataCatalog ?? variables['catalog'] ?? csvRows[0]?.destCatalog;
   if (!metadataCatalog) throw new ParameterError('catalog', 'no metadata catalog: pass metadataCatalog or a catalog variable');
@@ -57,22 +72,30 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   for (const row of csvRows) if (row.isActive) locateSource(row.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
 
   await engine.prepareCatalogs(new Set([metadataCatalog, ...csvRows.map((r) => r.destCatalog)]));
-  logger?.info({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, 'bronze run starting');
+  // The summary says it all at the end; at info the run logs only events (debug has its start).
+  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, options.dryRun ? 'bronze plan starting' : 'bronze run starting');
+  // The metadata statements, built once: a plan shows them, a run executes them.
+  const lobs = [...new Set(csvRows.map((r) => r.lob))];
+  const merge = fileConfigMerge(engine, metadataCatalog, csvRows);
+  const select = selectConfigQuery(engine, metadataCatalog, lobs, params);
+  const metadataStatements = [...ddlStatements(engine, metadataCatalog), engine.render(merge), engine.render(select)];
   if (!options.dryRun) {
     await applyDdl(engine, metadataCatalog);
-    await upsertFileConfig(engine, metadataCatalog, csvRows);
+    await upsertFileConfig(engine, merge);
   }
-  const lobs = [...new Set(csvRows.map((r) => r.lob))];
+  // A plan writes no config row, so it selects from the CSV what the run selects from file_config after its MERGE.
   const configs = options.dryRun
     ? csvRows.filter((r) => r.isActive && (!params.category || r.category === params.category) && (!params.subcategory || r.subcategory === params.subcategory))
-    : await selectConfigRows(engine, metadataCatalog, lobs, params);
+    : await selectConfigRows(engine, select);
   const tracker = new LoadTracker(engine, metadataCatalog);
   const trackerExists = !options.dryRun || (await adapter.tableExists(engine, { catalog: metadataCatalog, schema: METADATA_SCHEMA, table: 'load_tracker' }));
   const trackerTable = trackerExists ? metadataTable(engine, metadataCatalog, 'load_tracker') : null;
-  const planTables: BronzePlan['tables'][number][] = [];
+  const planTables: PlannedTable[] = [];
 
   const files: FileResult[] = [];
   const changedSinceLoad: { path: string; destTable: string }[] = [];
+  const sourceProblems: SourceProblem[] = [];
+  const outsideWindow: OutsideWindow[] = [];
   let reconciled = 0;
   for (const work of groupByTable(configs)) {
     const leaseTaken = !options.dryRun;
@@ -84,10 +107,34 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
       }
       const toLoad: ListedFile[] = [];
       const replacePaths: string[] = [];
+      const listing: string[] = [];
+      options.onProgress?.({ kind: 'table-listing', table: work.name, sources: work.configs.length });
       for (const config of work.configs) {
         const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
-        const listed = await adapter.listFiles(engine, { config, location, tracker: trackerTable, destTable: work.name, window, fileName: params.fileName, force: params.force });
+        // Listed over every date, windowed here: files outside the window are counted, never skipped silently.
+        const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
+        // Shown as the run issues it, against the tracker the run's DDL creates (a plan on a fresh warehouse lists without one).
+        if (options.dryRun) listing.push(engine.render(adapter.listStatement(engine, { ...request, tracker: metadataTable(engine, metadataCatalog, 'load_tracker') })));
+        let listed: ListedFile[];
+        try {
+          listed = await adapter.listFiles(engine, request);
+        } catch (error) {
+          const problem = await adapter.sourceProblem(engine, location).catch(() => null);
+          if (problem === null) throw error;
+          sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
+          continue;
+        }
+        if (listed.length === 0) {
+          const problem = await adapter.sourceProblem(engine, location);
+          if (problem !== null) sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
+          continue;
+        }
+        const outside: ListedFile[] = [];
         for (const file of listed) {
+          if (!params.fileName && (file.fileDate < window.begin || file.fileDate > window.end)) {
+            if (!file.loaded) outside.push(file);
+            continue;
+          }
           if (!file.loaded) toLoad.push(file);
           else if (params.force) {
             toLoad.push(file);
@@ -97,8 +144,13 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
             logger?.warn({ path: file.path, table: work.name }, 'file changed since it was loaded; not reloaded (use --force to replace its rows)');
           }
         }
+        if (outside.length > 0) outsideWindow.push(outsideWindowOf(config, work.name, outside, window));
       }
-      if (toLoad.length === 0) continue;
+      if (toLoad.length === 0) {
+        options.onProgress?.({ kind: 'table-done', table: work.name, loaded: 0, quarantined: 0, rows: 0 });
+        if (options.dryRun) planTables.push({ destTable: work.name, listing, files: [], statements: [] });
+        continue;
+      }
       if (params.fileName && toLoad.length > 1) {
         throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${work.name}; name one file`);
       }
@@ -106,7 +158,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
       if (options.dryRun) {
         files.push(...toLoad.map((f) => fileResult(f, work.name, 'SKIPPED', 0, 'plan: would load')));
         const request = { table: work.ref, files: toLoad, runId, ingestedAt: new Date(), replacePaths };
-        planTables.push({ destTable: work.name, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.compile(q).sql) });
+        planTables.push({ destTable: work.name, listing, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.render(q)) });
         continue;
       }
       const loadStarted = new Date();
@@ -142,7 +194,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   const summary: RunSummary = {
     runId,
     hubVersion: HUB_VERSION,
-    status: runStatus(files, options.dryRun === true),
+    status: runStatus(files, sourceProblems, options.dryRun === true),
     engine: engine.name,
     statements: engine.statementCount - statementsAtStart,
     durationMs: Date.now() - started,
@@ -150,23 +202,41 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
     files,
     changedSinceLoad,
     reconciled,
+    sourceProblems,
+    outsideWindow,
   };
-  logger?.info(
-    { status: summary.status, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), statements: summary.statements, durationMs: summary.durationMs, reconciled },
-    'bronze run finished',
-  );
-  return { summary, plan: { window, tables: planTables, changedSinceLoad } };
+  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, options.dryRun ? 'bronze plan finished' : 'bronze run finished');
+  return { summary, plan: { window, metadata: metadataStatements, tables: planTables, changedSinceLoad } };
 }
 
 /**
- * The seed's bronze job passes the LOB as `category` by default ("falcon"). When no config row
- * has that category but it names one of this spoke's LOBs, it means all of that LOB's categories.
+ * The job parameters come in two shapes. LOB level, as the seed's trigger sends them:
+ * `category=<lob>` (all of its categories) and `subcategory=<category>` (one of them). Config
+ * level: `category=<category>`, `subcategory=<subcategory>`. The LOB shape applies when no config
+ * row has a category named like the LOB; a value that fits neither shape says which would.
  */
-function lobAsCategory(params: JobParameters, rows: readonly FileConfigRow[], logger: Logger | undefined): JobParameters {
-  const category = params.category;
-  if (!category || rows.some((r) => r.category === category) || !rows.some((r) => r.lob === category)) return params;
-  logger?.info({ category }, 'category names the LOB: selecting all of its categories');
-  return { ...params, category: undefined };
+export function selectionFromLob(params: JobParameters, rows: readonly FileConfigRow[], logger?: Logger): JobParameters {
+  const lob = params.category;
+  if (!lob || rows.some((r) => r.category === lob) || !rows.some((r) => r.lob === lob)) return params;
+  const active = rows.filter((r) => r.isActive && r.lob === lob);
+  const categories = [...new Set(active.map((r) => r.category))];
+  const wanted = params.subcategory;
+  if (!wanted) {
+    logger?.info({ lob }, `category=${lob} names the LOB: loading all of its categories (${categories.join(', ')})`);
+    return { ...params, category: undefined };
+  }
+  if (categories.includes(wanted)) {
+    logger?.info({ lob, category: wanted }, `category=${lob} names the LOB, so subcategory=${wanted} names its category: loading ${active.filter((r) => r.category === wanted).map((r) => r.subcategory).join(', ')}`);
+    return { ...params, category: wanted, subcategory: undefined };
+  }
+  const asSubcategory = active.find((r) => r.subcategory === wanted);
+  const hint = asSubcategory
+    ? `; ${JSON.stringify(wanted)} is a subcategory: use category=${asSubcategory.category}, subcategory=${wanted}`
+    : `; config level: category=<one of ${categories.join(', ')}>, subcategory=<one of ${[...new Set(active.map((r) => r.subcategory))].join(', ')}>`;
+  throw new ParameterError(
+    'subcategory',
+    `category=${lob} names the LOB, so subcategory must name one of its categories: ${categories.join(', ')} (got ${JSON.stringify(wanted)})${hint}`,
+  );
 }
 
 function groupByTable(configs: readonly FileConfigRow[]): TableWork[] {
@@ -178,6 +248,23 @@ function groupByTable(configs: readonly FileConfigRow[]): TableWork[] {
     tables.set(name, work);
   }
   return [...tables.values()];
+}
+
+/** Dates wide enough for any file: the listing returns every date and the run windows in Node. */
+const EVERY_DATE: LoadWindow = { begin: '0001-01-01', end: '9999-12-31' };
+
+function sourceProblemOf(config: FileConfigRow, destTable: string, reason: string, logger: Logger | undefined): SourceProblem {
+  logger?.warn({ table: destTable, sourcePath: config.sourcePath }, `${config.lob}/${config.category}/${config.subcategory}: ${reason}`);
+  return { lob: config.lob, category: config.category, subcategory: config.subcategory, sourcePath: config.sourcePath, destTable, reason };
+}
+
+/** Unloaded files that match a config row but fall outside the window, with the flag that would include them. */
+function outsideWindowOf(config: FileConfigRow, destTable: string, files: readonly ListedFile[], window: LoadWindow): OutsideWindow {
+  const dates = files.map((f) => f.fileDate).sort();
+  const oldest = dates[0] as string;
+  const newest = dates[dates.length - 1] as string;
+  const flag = newest > window.end ? `--begin-date ${oldest < window.begin ? oldest : window.begin} --end-date ${newest}` : `--begin-date ${oldest}`;
+  return { lob: config.lob, category: config.category, subcategory: config.subcategory, destTable, files: files.length, oldest, newest, flag };
 }
 
 function changedOnDisk(file: ListedFile): boolean {
@@ -210,7 +297,9 @@ function fileResult(
   };
 }
 
-function runStatus(files: readonly FileResult[], dryRun: boolean): RunStatus {
+function runStatus(files: readonly FileResult[], sourceProblems: readonly SourceProblem[], dryRun: boolean): RunStatus {
+  // A source folder that cannot be listed is a config row not done: never a quiet day.
+  if (sourceProblems.length > 0) return 'PARTIAL';
   if (files.length === 0) return 'NOTHING_TO_LOAD';
   if (dryRun) return 'SUCCESS';
   const ok = files.filter((f) => f.status === 'SUCCESS').length;

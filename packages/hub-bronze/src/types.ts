@@ -51,6 +51,33 @@ export interface RunSummary {
   readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
   /** Bronze rows found without a tracker entry (a crash between load and track), now recorded. */
   readonly reconciled: number;
+  /** Config rows whose source folder could not be listed (missing, not a folder, unreadable): the run is PARTIAL. */
+  readonly sourceProblems: readonly SourceProblem[];
+  /** Per config row, unloaded files that match its pattern but fall outside the window. */
+  readonly outsideWindow: readonly OutsideWindow[];
+}
+
+export interface SourceProblem {
+  readonly lob: string;
+  readonly category: string;
+  readonly subcategory: string;
+  /** As configured (the logical path). */
+  readonly sourcePath: string;
+  readonly destTable: string;
+  readonly reason: string;
+}
+
+export interface OutsideWindow {
+  readonly lob: string;
+  readonly category: string;
+  readonly subcategory: string;
+  readonly destTable: string;
+  readonly files: number;
+  /** yyyy-MM-dd file dates of the oldest and newest of them. */
+  readonly oldest: string;
+  readonly newest: string;
+  /** The CLI flags that would take them in (job parameters: begin_date, end_date). */
+  readonly flag: string;
 }
 
 export interface RunBronzeOptions {
@@ -77,7 +104,11 @@ export interface RunBronzeOptions {
 }
 
 export type ProgressEvent =
+  | { readonly kind: 'table-listing'; readonly table: string; readonly sources: number }
   | { readonly kind: 'table-start'; readonly table: string; readonly files: number }
-  | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number };
+  | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number }
+  /** `bronze run --checks`: the checks on the run's batch, after the loads. */
+  | { readonly kind: 'checks-start'; readonly checks: number; readonly tables: number }
+  | { readonly kind: 'checks-done'; readonly passed: number; readonly failed: number };
 
 export type { JobParameters };

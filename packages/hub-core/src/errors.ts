@@ -8,6 +8,10 @@ export type HubErrorCode =
   | 'WAREHOUSE_LOCKED'
   | 'LEASE_HELD'
   | 'SOURCE_UNMAPPED'
+  /** A read-only command needs a catalog or metadata table that nothing has created yet. */
+  | 'CATALOG_MISSING'
+  /** `deltalake-hub sql` got something other than one read-only statement. */
+  | 'QUERY_NOT_READ_ONLY'
   /** The Databricks Jobs API refused a request, or did not answer after retries. */
   | 'JOBS_API_ERROR'
   /** Only in tests: a statement broke a rule of the engine a recording engine stands for. */
@@ -31,7 +35,9 @@ export interface ConfigIssue {
 }
 
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.file}:${issue.line}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
+  // Line 0 is a flag or a whole file, not a place in it: `--var: ...`, never `--var:0: ...`.
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}` : issue.file;
+  return `${where}: ${issue.column ? `${issue.column}: ` : ''}${issue.message}`;
 }
 
 export class ConfigError extends HubError {

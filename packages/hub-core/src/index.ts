@@ -5,8 +5,8 @@ export { loadSettings, isEngineName, SETTINGS_ENV, DEFAULT_WAREHOUSE } from './s
 export type { Settings } from './settings.js';
 export { readJobParameters, JOB_PARAMETER_ENV, JOB_PARAMETER_NAMES } from './params.js';
 export type { JobParameters, ParameterSources } from './params.js';
-export { createLogger, runLogger, registerSecret, scrubSecrets } from './logger.js';
-export type { Logger, LoggerSettings } from './logger.js';
+export { createLogger, LOG_FORMATS, runLogger, registerSecret, scrubSecrets } from './logger.js';
+export type { LogFormat, Logger, LoggerSettings } from './logger.js';
 export { sql, Sql, IDENTIFIER_PATTERN } from './engines/sql.js';
 export type { SqlValue, CompiledStatement } from './engines/sql.js';
 export { Dialect } from './engines/dialect.js';

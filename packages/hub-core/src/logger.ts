@@ -14,9 +14,15 @@ const REDACT_PATHS = [
 /** Environment variables whose values are scrubbed from every line, wherever they appear. */
 const SECRET_ENV = ['DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_SECRET', 'DATABRICKS_PASSWORD', 'AZURE_CLIENT_SECRET'];
 
+/** `text`: one line per event, for people and pipeline logs; `json`: pino's JSON lines with ISO times, for log shippers. */
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+
 export interface LoggerSettings {
   readonly level?: string | undefined;
-  /** Human-readable output; defaults to whether the destination is a TTY. */
+  /** Default: DELTALAKE_HUB_LOG_FORMAT, else text on stderr and JSON to a given destination. */
+  readonly format?: LogFormat | undefined;
+  /** @deprecated use `format`: true is text, false is JSON. */
   readonly pretty?: boolean | undefined;
   readonly destination?: DestinationStream | undefined;
   /** Further secret strings to scrub (a token read from a profile file, say). */
@@ -48,29 +54,39 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   const pino = loadPino();
   for (const name of SECRET_ENV) registerSecret(process.env[name]);
   for (const secret of settings.secrets ?? []) registerSecret(secret);
-  const destination = settings.destination ?? pino.destination({ fd: 2, sync: true });
-  const pretty = settings.pretty ?? (settings.destination === undefined && process.stderr.isTTY === true);
+  const envFormat = process.env['DELTALAKE_HUB_LOG_FORMAT'];
+  const format: LogFormat =
+    settings.format ??
+    (settings.pretty === undefined ? undefined : settings.pretty ? 'text' : 'json') ??
+    (envFormat === 'json' || envFormat === 'text' ? envFormat : settings.destination === undefined ? 'text' : 'json');
   const options: LoggerOptions = {
     level: settings.level ?? process.env['DELTALAKE_HUB_LOG_LEVEL'] ?? 'info',
     base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     hooks: { streamWrite: scrubSecrets },
   };
-  if (pretty) {
-    const stream = prettyStream();
-    if (stream) return pino(options, stream);
-  }
-  return pino(options, destination);
+  if (format === 'text') return pino(options, textStream(settings.destination));
+  return pino(options, settings.destination ?? pino.destination({ fd: 2, sync: true }));
 }
 
-function prettyStream(): DestinationStream | undefined {
-  const pino = loadPino();
-  try {
-    // pino-pretty is synchronous here so progress lines and the summary do not interleave.
-    return pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'runId', translateTime: 'HH:MM:ss' } }) as DestinationStream;
-  } catch {
-    return undefined;
-  }
+/**
+ * One line per event: time, level, message, then its fields as compact JSON. Written synchronously,
+ * so log lines, progress lines and the summary never interleave; coloured only on a terminal.
+ */
+function textStream(destination: DestinationStream | undefined): DestinationStream {
+  // Loaded here, not at start-up: a command that logs nothing never pays for it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+  const tty = destination === undefined && process.stderr.isTTY === true;
+  return pretty({
+    destination: destination ?? 2,
+    sync: true,
+    singleLine: true,
+    colorize: tty && process.env['NO_COLOR'] === undefined,
+    // A terminal shows the time of day; a pipeline's log the full UTC time.
+    translateTime: tty ? 'SYS:HH:MM:ss' : 'UTC:yyyy-mm-dd"T"HH:MM:ss.l"Z"',
+    ignore: 'pid,hostname,runId',
+  });
 }
 
 /** A child logger that stamps every line with the run id. */

@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from './errors.js';
-import { isEngineName, loadSettings } from './settings.js';
+import { defaultWarehouse, isEngineName, loadSettings } from './settings.js';
 
 function rejection(fn: () => unknown): SettingsError {
   try {
@@ -14,13 +17,23 @@ function rejection(fn: () => unknown): SettingsError {
 
 describe('loadSettings', () => {
   it('has defaults for an empty environment', () => {
+    // The tests run from the repository's root, which holds the workspace's package.json.
     expect(loadSettings({}, {})).toEqual({
       engine: 'duckdb',
-      warehouse: '.deltalake-hub/warehouse',
+      warehouse: join(process.cwd(), '.deltalake-hub', 'warehouse'),
       duckdbLockTimeoutMs: 30_000,
       logLevel: 'info',
+      logFormat: 'text',
       sparkHost: '127.0.0.1',
     });
+  });
+
+  it('finds the default warehouse beside the nearest package.json, from any folder inside the project', () => {
+    const project = mkdtempSync(join(tmpdir(), 'dlh-settings-'));
+    writeFileSync(join(project, 'package.json'), '{}');
+    mkdirSync(join(project, 'src', 'deep'), { recursive: true });
+    expect(defaultWarehouse(join(project, 'src', 'deep'))).toBe(join(project, '.deltalake-hub', 'warehouse'));
+    expect(defaultWarehouse(project)).toBe(join(project, '.deltalake-hub', 'warehouse'));
   });
 
   it('reads the environment and converts numbers', () => {

@@ -1,9 +1,22 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SettingsError } from './errors.js';
 import type { EngineName } from './engines/dialect.js';
 
-/** The embedded engine's folder of `<catalog>.duckdb` files when none is given. */
+/** The embedded engine's folder of `<catalog>.duckdb` files when none is given, under the project's root. */
 export const DEFAULT_WAREHOUSE = '.deltalake-hub/warehouse';
+
+/**
+ * The default warehouse: `.deltalake-hub/warehouse` beside the nearest package.json from `cwd`
+ * upwards (else in `cwd`), so every command run anywhere inside one project uses the same one.
+ */
+export function defaultWarehouse(cwd: string = process.cwd()): string {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, DEFAULT_WAREHOUSE);
+    if (dirname(dir) === dir) return resolve(cwd, DEFAULT_WAREHOUSE);
+  }
+}
 
 /** Everything configurable by environment, overridable by CLI flags. */
 const SettingsSchema = z.object({
@@ -13,6 +26,7 @@ const SettingsSchema = z.object({
   duckdbThreads: z.coerce.number().int().positive('a positive whole number').optional(),
   duckdbLockTimeoutMs: z.coerce.number().int().nonnegative('milliseconds, 0 or more').default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logFormat: z.enum(['text', 'json']).default('text'),
   sparkHost: z.string().default('127.0.0.1'),
   /** When absent, the port `pnpm spark:start` recorded, else 10000. */
   sparkPort: z.coerce.number().int().min(1).max(65535).optional(),
@@ -32,6 +46,7 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
   duckdbThreads: 'DELTALAKE_HUB_DUCKDB_THREADS',
   duckdbLockTimeoutMs: 'DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS',
   logLevel: 'DELTALAKE_HUB_LOG_LEVEL',
+  logFormat: 'DELTALAKE_HUB_LOG_FORMAT',
   sparkHost: 'DELTALAKE_HUB_SPARK_HOST',
   sparkPort: 'DELTALAKE_HUB_SPARK_PORT',
   databricksStatementTimeoutSeconds: 'DELTALAKE_HUB_DATABRICKS_STATEMENT_TIMEOUT_SECONDS',
@@ -53,6 +68,8 @@ export function loadSettings(flags: Partial<Record<keyof Settings, unknown>> = {
       origin[key] = SETTINGS_ENV[key];
     }
   }
+  // A given folder is taken from the working directory; the default from the project's root.
+  raw['warehouse'] = typeof raw['warehouse'] === 'string' ? resolve(raw['warehouse']) : defaultWarehouse();
   const parsed = SettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

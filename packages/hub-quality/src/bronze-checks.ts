@@ -44,6 +44,7 @@ export async function runBronzeWithChecks(params: JobParameters, options: Bronze
   const quarantinedFiles = summary.files.filter((f) => f.status === 'QUARANTINED');
   if (alertOptions && quarantinedFiles.length > 0) alerts.push(...(await sendAlerts(checks.alerts, fileQuarantinedMessage(runId, quarantinedFiles), alertOptions)));
   const loaded = [...new Set(summary.files.filter((f) => f.status === 'SUCCESS').map((f) => f.destTable))];
+  options.onProgress?.({ kind: 'checks-start', checks: checks.checks.length, tables: loaded.length });
   const quality = await runChecks(engine, checks, {
     batchId: summary.runId,
     metadataCatalog: options.metadataCatalog ?? options.variables?.['catalog'],
@@ -51,6 +52,7 @@ export async function runBronzeWithChecks(params: JobParameters, options: Bronze
     logger: options.logger,
     alerts: options.alerts === false ? false : alertOptions,
   });
+  options.onProgress?.({ kind: 'checks-done', passed: quality.results.filter((r) => r.passed).length, failed: quality.results.filter((r) => !r.passed).length });
   return { ...summary, quality, alerts };
 }
 

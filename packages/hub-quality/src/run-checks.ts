@@ -79,7 +79,7 @@ export async function runChecks(engine: Engine, checks: ChecksFile | readonly Qu
     // 1. The tables as they are, and the checks against them: every problem at once, before anything is written.
     //    (Inside the try: a column dropped under a scheduled run is a run_failed alert, not silence.)
     const described = await inspectTables(engine, selected, { batchId, extraCatalogs: metadataCatalog ? [metadataCatalog] : [] });
-    logger?.info({ engine: engine.name, checks: selected.length, batchId }, 'quality run starting');
+    logger?.debug({ engine: engine.name, checks: selected.length, batchId }, 'quality run starting');
     // 2. Each table: its statements, then its quarantine.
     for (const work of groupByTable(engine, selected, described)) {
       const outcome = await evaluateTable(engine, q, work, { batchId, runId, now, hooks: options.hooks });
@@ -107,7 +107,7 @@ export async function runChecks(engine: Engine, checks: ChecksFile | readonly Qu
     if (options.alerts !== false && report.results.some((r) => !r.passed)) {
       alertOutcomes.push(...(await sendAlerts(file.alerts, checkFailedMessage(report), { ...options.alerts, logger })));
     }
-    logger?.info({ status: report.status, checks: results.length, failed: results.filter((r) => !r.passed).length, statements: report.statements }, 'quality run finished');
+    logger?.debug({ status: report.status, checks: results.length, failed: results.filter((r) => !r.passed).length, statements: report.statements }, 'quality run finished');
     return report;
   } catch (error) {
     if (options.alerts !== false) await sendAlerts(file.alerts, runFailedMessage(runId, error), { ...options.alerts, logger });

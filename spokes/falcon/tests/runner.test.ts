@@ -17,7 +17,7 @@ it('exits 3, not 1, when another process holds the embedded warehouse, so a pipe
   const connection = await instance.connect();
   try {
     await connection.run(`ATTACH '${join(warehouse, 'dev_catalog.duckdb')}' AS held`);
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS: '0', DELTALAKE_HUB_LOG_LEVEL: 'info', DELTALAKE_HUB_CATEGORY: 'transactions' };
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS: '0', DELTALAKE_HUB_LOG_LEVEL: 'info', DELTALAKE_HUB_LOG_FORMAT: 'json', DELTALAKE_HUB_CATEGORY: 'transactions' };
     const run = spawnSync(process.execPath, [RUNNER, '--warehouse', warehouse, '--source-root', `abfss://raw@storage.dfs.core.windows.net/=${lake}`], { encoding: 'utf8', env });
     expect(run.stderr).toContain(`falcon bronze: the warehouse catalog ${join(warehouse, 'dev_catalog.duckdb')} is in use by another process`);
     expect(run.status).toBe(3);

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createEngine, createLogger, loadSettings, ParameterError, readJobParameters, type JobParameters, type Logger } from '@org/hub-core';
+import { createLogger, loadSettings, ParameterError, readJobParameters, type JobParameters, type Logger } from '@org/hub-core';
 import { parseSourceRoots } from '@org/hub-bronze';
 import { planSpokeChain, type SpokeChain } from '../jobs/bundle-chain.js';
 import { formatChainSummary, runSpokeChain, TRANSFORMS_JOB_ID_ENV, triggerParameters, type ChainSummary } from '../jobs/run-chain.js';
+import { seconds } from './bronze.js';
+import { addOutputOptions, collect, openContext, progressReporter, withEngine } from './context.js';
 import { bronzeRunner, parseVariableFlags } from './quality.js';
 
 const JOB_EXIT_HELP = `
@@ -47,15 +49,8 @@ interface JobFlags {
   pollInterval?: number;
   waitTimeout?: number;
   logLevel?: string;
+  logFormat?: string;
   json?: boolean;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. 300)');
-  return parsed;
 }
 
 function jobId(value: string): number {
@@ -65,7 +60,7 @@ function jobId(value: string): number {
 }
 
 function addChainOptions(command: Command): Command {
-  return command
+  return addOutputOptions(command
     .option('--spoke <dir>', 'the spoke folder: databricks.yml, resources/*.yml, configs/', '.')
     .option('--target <name>', "the bundle target (default: the target with default: true)")
     .option('--var <key=value>', 'override a bundle variable, e.g. catalog=my_catalog (repeatable)', collect, [])
@@ -76,9 +71,7 @@ function addChainOptions(command: Command): Command {
     .option('--end-date <yyyy-MM-dd>', 'job parameter end_date')
     .option('--as-of <yyyy-MM-dd>', 'the day the default 7-day window ends (default: today, UTC)')
     .option('--force', 'reload files already loaded, replacing their earlier rows')
-    .option('--job-params <json>', 'the job parameters as JSON, as a Databricks trigger passes them, e.g. {"category":"falcon","begin_date":""}')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .option('--json', 'print one JSON document on stdout; progress and logs go to stderr');
+    .option('--job-params <json>', 'the job parameters as JSON, as a Databricks trigger passes them, e.g. {"category":"falcon","subcategory":"transactions","begin_date":""}'));
 }
 
 /** Adds `job run` and `job plan`: the trigger's whole chain, bronze then the bundle's steps. */
@@ -88,10 +81,10 @@ export function addJobCommand(program: Command, setExit: (code: number) => void)
   const run = addChainOptions(
     job.command('run').description('load bronze, then run the after-bronze job: its SQL tasks here on DuckDB and Spark, the deployed job (run-now, then polled) on Databricks'),
   )
-    .addOption(new Option('--engine <name>', 'engine to run on').choices(['duckdb', 'spark', 'databricks']))
+    .addOption(new Option('--engine <name>', 'engine to run on (default: duckdb, or DELTALAKE_HUB_ENGINE)').choices(['duckdb', 'spark', 'databricks']))
     .option('--config <csv>', "the config CSV (default: the spoke's only configs/bronze/*.csv)")
     .option('--checks <yml>', "the checks file run on bronze's batch (default: the spoke's only configs/quality/*.yml, if any)")
-    .option('--warehouse <dir>', 'embedded engine: folder of <catalog>.duckdb files (default .deltalake-hub/warehouse)')
+    .option('--warehouse <dir>', 'embedded engine: folder of <catalog>.duckdb files (default: .deltalake-hub/warehouse beside the nearest package.json, or DELTALAKE_HUB_WAREHOUSE)')
     .option('--source-root <from=to>', 'map a cloud prefix to a local folder, e.g. abfss://raw@acct.dfs.core.windows.net/=./data (repeatable)', collect, [])
     .option('--metadata-catalog <name>', 'catalog holding bronze_metadata (default: the catalog variable)')
     .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds)
@@ -101,15 +94,13 @@ export function addJobCommand(program: Command, setExit: (code: number) => void)
     .option('--wait-timeout <seconds>', 'databricks: stop waiting for the run after this long, exit 4; the run goes on (default 0: no limit)', seconds)
     .addHelpText('after', JOB_EXIT_HELP);
   run.action(async (flags: JobFlags) => {
-    const settings = loadSettings({ engine: flags.engine, warehouse: flags.warehouse, logLevel: flags.logLevel });
-    const logger = createLogger({ level: settings.logLevel });
+    const ctx = openContext(flags);
+    const logger = ctx.logger;
     const { params, chain } = readSpokeChain(flags, logger);
     const runner = await bronzeRunner(flags.checks ?? spokeFile(flags.spoke, 'configs/quality', /\.ya?ml$/, false), chain.variables);
     const configPath = flags.config ?? params.configPath ?? spokeFile(flags.spoke, 'configs/bronze', /\.csv$/, true);
-    const engine = await createEngine(settings.engine, { settings, logger });
-    let summary: ChainSummary;
-    try {
-      summary = await runSpokeChain({
+    const summary: ChainSummary = await withEngine(ctx, (engine) =>
+      runSpokeChain({
         chain,
         engine,
         onPartial: flags.onPartial,
@@ -122,20 +113,20 @@ export function addJobCommand(program: Command, setExit: (code: number) => void)
             sourceRoots: parseSourceRoots(flags.sourceRoot),
             logger,
             leaseWaitMs: flags.leaseWait === undefined ? undefined : flags.leaseWait * 1000,
+            onProgress: progressReporter(),
           }),
         databricks: { jobId: flags.jobId, pollIntervalMs: (flags.pollInterval ?? 10) * 1000, waitTimeoutMs: (flags.waitTimeout ?? 0) * 1000 },
         logger,
         progress: (line) => process.stderr.write(`job: ${line}\n`),
-      });
-    } finally {
-      await engine.close();
-    }
+      }),
+    );
     process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatChainSummary(summary, summary.bronze ? runner.format(summary.bronze) : undefined)}\n`);
     setExit(summary.exitCode);
   });
 
   addChainOptions(job.command('plan').description('show the chain a trigger runs, from the bundle: the steps in order, their SQL files and the parameters each receives; runs nothing')).action(async (flags: JobFlags) => {
-    const logger = createLogger({ level: loadSettings({ logLevel: flags.logLevel }).logLevel });
+    const settings = loadSettings({ logLevel: flags.logLevel, logFormat: flags.logFormat });
+    const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
     const { plan, target } = readSpokeChain(flags, logger).chain;
     const text = [
       `${plan.job.key} "${plan.jobName}" (target ${target}), after bronze, with ${Object.entries(plan.parameters).map(([k, v]) => `${k}=${v === '' ? "''" : v}`).join(', ') || 'no parameters'}`,

@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { ConfigError, createEngine, createLogger, IDENTIFIER_PATTERN, loadSettings, type Engine, type JobParameters, type Logger, type Settings } from '@org/hub-core';
+import { Command } from 'commander';
+import { ConfigError, IDENTIFIER_PATTERN, type Engine, type JobParameters, type Logger } from '@org/hub-core';
 import { exitCodeFor, runBronze, type RunBronzeOptions, type RunSummary } from '@org/hub-bronze';
 import {
   exitCodeWithChecks,
@@ -16,6 +16,7 @@ import {
   type QualityReport,
 } from '@org/hub-quality';
 import { formatSummary } from '../summary.js';
+import { addEngineOptions, collect, openContext, withEngine as openEngine, type EngineFlags } from './context.js';
 
 /** `quality run` exit codes, as --help shows them. */
 const QUALITY_EXIT_HELP = `
@@ -26,28 +27,11 @@ Exit codes:
 
 With --json, stdout holds exactly one JSON document; logs go to stderr.`;
 
-interface EngineFlags {
-  engine?: string;
-  warehouse?: string;
-  logLevel?: string;
-  json?: boolean;
-}
-
 interface RunFlags extends EngineFlags {
   checks: string;
   var: string[];
   batch?: string;
   metadataCatalog?: string;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function addEngineOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--engine <name>', 'engine to run on').choices(['duckdb', 'spark', 'databricks']))
-    .option('--warehouse <dir>', 'embedded engine: folder of <catalog>.duckdb files (default .deltalake-hub/warehouse)')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .option('--json', 'print one JSON document on stdout; logs go to stderr');
 }
 
 /** `--var key=value` flags as variables; a malformed one is reported like a config problem. */
@@ -62,14 +46,8 @@ export function parseVariableFlags(values: readonly string[]): Record<string, st
 }
 
 async function withEngine<T>(flags: EngineFlags, work: (engine: Engine, logger: Logger) => Promise<T>): Promise<T> {
-  const settings: Settings = loadSettings({ engine: flags.engine, warehouse: flags.warehouse, logLevel: flags.logLevel });
-  const logger = createLogger({ level: settings.logLevel });
-  const engine = await createEngine(settings.engine, { settings, logger });
-  try {
-    return await work(engine, logger);
-  } finally {
-    await engine.close();
-  }
+  const ctx = openContext(flags);
+  return openEngine(ctx, (engine) => work(engine, ctx.logger));
 }
 
 /** The report as `--json` prints it: `{ status, results: [...] }` and what else a pipeline may read. */

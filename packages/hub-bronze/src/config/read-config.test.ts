@@ -119,7 +119,7 @@ describe('readConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
     expect(issues).toHaveLength(1);
-    expect(formatIssue(issues[0]!)).toMatch(new RegExp(`^${path.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}:0: cannot read the config file: ENOENT`));
+    expect(formatIssue(issues[0]!)).toMatch(new RegExp(`^${path.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read the config file: ENOENT`));
   });
 });
 

@@ -64,6 +64,11 @@ export interface BronzeAdapter {
   planLoad(engine: Engine, request: LoadRequest): Sql[];
   load(engine: Engine, request: LoadRequest): Promise<LoadResult>;
   tableExists(engine: Engine, table: TableRef): Promise<boolean>;
+  /**
+   * Why a source folder cannot be listed (missing, not a folder, unreadable), or null when it can.
+   * Asked only when a listing found nothing or failed, so a quiet day costs no extra statement.
+   */
+  sourceProblem(engine: Engine, location: SourceLocation): Promise<string | null>;
 }
 
 export const LINEAGE_COLUMNS = ['_source_file', '_batch_id', '_ingested_at'] as const;

@@ -124,6 +124,18 @@ export const databricksBronze: BronzeAdapter = {
     const rows = await engine.query(sql`SELECT COUNT(*) AS n FROM ${sql.id(catalog, 'information_schema', 'tables')} WHERE table_schema = ${schema} AND table_name = ${name}`);
     return Number(rows[0]?.['n'] ?? 0) > 0;
   },
+
+  async sourceProblem(engine, location) {
+    try {
+      await engine.query(sql`LIST ${sql.literal(location.physical)}`);
+      return null;
+    } catch (error) {
+      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      if (/PATH_NOT_FOUND|FileNotFound|does not exist|No such file/i.test(message)) return `the source folder ${location.physical} does not exist`;
+      if (/PERMISSION_DENIED|AccessDenied|Forbidden|403/i.test(message)) return `the source folder ${location.physical} cannot be read (${message})`;
+      throw error;
+    }
+  },
 };
 
 /** Files read by one `read_files` and loaded by one COPY INTO: one folder, one config row, at most 1000 files. */

@@ -11,6 +11,7 @@ import {
 } from './bronze-adapter.js';
 import { explainDelimited, findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys } from './first-line.js';
+import { localFolderProblem } from './source-folder.js';
 import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
 
 /** The column each scan adds with the file's logical path: what `_source_file` holds. */
@@ -116,6 +117,10 @@ ORDER BY file_date, name`;
   async tableExists(engine, table) {
     return (await tableColumnsOf(engine, table)).size > 0;
   },
+
+  async sourceProblem(_engine, location) {
+    return localFolderProblem(location.physical);
+  },
 };
 
 /**
@@ -151,7 +156,7 @@ async function insertAndScreen(
   if (groups.length === 0) return new Map();
   for (const batch of chunks(groups, GROUPS_PER_STATEMENT)) await engine.run(insertStatement(engine, request, batch));
 
-  const thisLoad = sql`_ingested_at = CAST(${request.ingestedAt} AS TIMESTAMP) AND _batch_id = ${request.runId}`;
+  const thisLoad = sql`_ingested_at = ${request.ingestedAt} AND _batch_id = ${request.runId}`;
   const delimited = groups.some((g) => g.files[0]?.config.fileFormat === 'delimited');
   const rejects = !delimited
     ? []
@@ -323,7 +328,7 @@ function isNested(type: string): boolean {
 /** The rows of every group, unioned by name, with the lineage columns. */
 function insertStatement(engine: Engine, request: LoadRequest, groups: readonly ScanGroup[]): Sql {
   return sql`INSERT INTO ${targetOf(engine, request.table)} BY NAME
-SELECT * EXCLUDE (${sql.column(SOURCE)}), ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, CAST(${request.ingestedAt} AS TIMESTAMP) AS _ingested_at
+SELECT * EXCLUDE (${sql.column(SOURCE)}), ${sql.column(SOURCE)} AS _source_file, ${request.runId} AS _batch_id, ${request.ingestedAt} AS _ingested_at
 FROM (${sql.join(groups.map(scanOf), sql`\nUNION ALL BY NAME\n`)})`;
 }
 

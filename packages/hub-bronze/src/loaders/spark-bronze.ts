@@ -144,6 +144,18 @@ ORDER BY d.file_date, d.name`;
   async tableExists(engine, table) {
     return (await describeTable(engine, table)).size > 0;
   },
+
+  async sourceProblem(engine, location) {
+    // The folder itself, not the pattern: binaryFile fails the same way on a missing folder and on a glob that matches nothing.
+    try {
+      await engine.query(sql`SELECT path FROM binaryFile.${sql.column(escapeHadoopGlob(location.physical))} LIMIT 1`);
+      return null;
+    } catch (error) {
+      if (error instanceof EngineError && /PATH_NOT_FOUND|Path does not exist/i.test(error.message)) return `the source folder ${location.physical} does not exist`;
+      if (error instanceof EngineError && /AccessDenied|Permission denied|Forbidden/i.test(error.message)) return `the source folder ${location.physical} cannot be read (${error.message.split('\n')[0] ?? ''})`;
+      throw error;
+    }
+  },
 };
 
 interface Group {

@@ -107,6 +107,15 @@ export abstract class Dialect {
   protected abstract timestampFromMillis(column: string): string;
 
   compile(query: Sql): CompiledStatement {
+    return this.build(query, false);
+  }
+
+  /** The statement with every value inline, by `literal`: for a person to read or paste (`bronze plan`); execution binds them. */
+  render(query: Sql): string {
+    return this.build(query, true).sql;
+  }
+
+  private build(query: Sql, inline: boolean): CompiledStatement {
     let text = '';
     const params: Record<string, SqlValue> = {};
     let n = 0;
@@ -126,7 +135,7 @@ export abstract class Dialect {
           break;
         case 'value': {
           const name = `p${++n}`;
-          const placeholder = this.placeholder(name, part.value);
+          const placeholder = inline ? null : this.placeholder(name, part.value);
           if (placeholder === null) {
             text += this.literal(part.value);
           } else {

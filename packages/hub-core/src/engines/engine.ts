@@ -102,6 +102,11 @@ export class Engine {
     return this.dialect.compile(typeof query === 'string' ? sql.raw(query) : query);
   }
 
+  /** The statement as a person reads it: values inline, rendered by the dialect's literal function. */
+  render(query: Sql | string): string {
+    return this.dialect.render(typeof query === 'string' ? sql.raw(query) : query);
+  }
+
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     const statement = this.compile(query);
     const idempotent = options.idempotent ?? (READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql));

@@ -10,6 +10,8 @@ export interface EngineContext {
   readonly settings: Settings;
   readonly logger?: Logger | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /** For commands that write nothing: the embedded engine attaches catalogs READ_ONLY and creates no file. */
+  readonly readOnly?: DuckDbEngineOptions['readOnly'];
 }
 
 /**
@@ -17,8 +19,9 @@ export interface EngineContext {
  * engine never loads the Databricks connector.
  */
 export const engineFactories: Record<EngineName, (context: EngineContext) => Promise<Engine>> = {
-  duckdb: async ({ settings, logger }) =>
+  duckdb: async ({ settings, logger, readOnly }) =>
     createDuckDbEngine({
+      readOnly,
       warehouse: settings.warehouse,
       memoryLimit: settings.duckdbMemoryLimit,
       threads: settings.duckdbThreads,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EngineError, HubError } from '../../errors.js';
@@ -16,17 +16,25 @@ export interface DuckDbEngineOptions {
   readonly lockTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Read-only commands (`status`, `sql`, `bronze plan`): catalog files are attached READ_ONLY and
+   * nothing is created. A missing one is an error that says what to run first, or, for a plan,
+   * an empty in-memory catalog (nothing loaded yet).
+   */
+  readonly readOnly?: { readonly missingCatalog: 'error' | 'empty' } | undefined;
 }
 
 /** The embedded engine: an in-process DuckDB, each catalog a file attached under its own name. */
 export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<Engine> {
   const warehouse = resolve(options.warehouse);
-  mkdirSync(warehouse, { recursive: true });
+  const readOnly = options.readOnly;
+  if (!readOnly) mkdirSync(warehouse, { recursive: true });
   const config: Record<string, string> = {};
   if (options.memoryLimit) config['memory_limit'] = options.memoryLimit;
   if (options.threads) config['threads'] = String(options.threads);
   // Bronze rows have no order (none on Delta either): unordered inserts load in parallel with less memory; ORDER BY still sorts.
-  config['preserve_insertion_order'] = 'false';
+  // Read-only queries keep it: a subquery's ORDER BY then holds under the row limit of `deltalake-hub sql`.
+  if (!readOnly) config['preserve_insertion_order'] = 'false';
   const driver = await DuckDbDriver.open(config);
   const dialect = new DuckDbDialect();
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
@@ -40,7 +48,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       retry: options.retry,
       prepareCatalog: async (catalog) => {
         const file = resolve(warehouse, `${catalog}.duckdb`);
-        const attach = `ATTACH IF NOT EXISTS ${dialect.literal(file)} AS ${dialect.quoteIdentifier(catalog)}`;
+        let attach = `ATTACH IF NOT EXISTS ${dialect.literal(file)} AS ${dialect.quoteIdentifier(catalog)}`;
+        if (readOnly && !existsSync(file)) {
+          if (readOnly.missingCatalog === 'error') throw missingCatalog(catalog, file, warehouse);
+          options.logger?.info({ file }, `${file} does not exist yet: nothing is loaded in catalog ${catalog} (bronze run creates it)`);
+          attach = `ATTACH IF NOT EXISTS ':memory:' AS ${dialect.quoteIdentifier(catalog)}`;
+        } else if (readOnly) {
+          attach += ' (READ_ONLY)';
+        }
         const deadline = Date.now() + lockTimeoutMs;
         let waiting = false;
         for (;;) {
@@ -67,6 +82,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     },
   );
   return engine;
+}
+
+/** What a read-only command says when the catalog it needs has no file: where it looked and what to run first. */
+export function missingCatalog(catalog: string, file: string, warehouse: string): HubError {
+  return new HubError(
+    'CATALOG_MISSING',
+    `no catalog ${catalog} in the warehouse ${warehouse} (${file} does not exist): run \`deltalake-hub bronze run\` or \`deltalake-hub ddl apply --catalog ${catalog}\` first, or name the warehouse that holds it with --warehouse or DELTALAKE_HUB_WAREHOUSE`,
+  );
 }
 
 function firstLine(text: string): string {
