@@ -49,7 +49,7 @@ async function sharedStatements(engine: Engine): Promise<void> {
 /** A recording engine for a dialect that answers the reads of sharedStatements. */
 function recorder(dialect: SparkDialect) {
   return createRecordingEngine(dialect, {
-    respond: (s) => (s.sql.startsWith('SELECT dest_table, run_id') ? [{ dest_table: 'dev.falcon_bronze.credit_raw', run_id: 'run-1', holder: 'host:1', acquired_at: new Date(), expires_at: new Date() }] : s.sql.startsWith("SELECT 'untracked' AS kind") ? [{ kind: 'untracked', n: 1 }, { kind: 'stale', n: 1 }] : []),
+    respond: (s) => (s.sql.startsWith('SELECT dest_table, run_id') ? [{ dest_table: 'dev.falcon_bronze.credit_raw', run_id: 'run-1', holder: 'host:1', acquired_at: new Date(), expires_at: new Date() }] : s.sql.startsWith("SELECT 'untracked' AS kind") ? [{ kind: 'untracked', n: 1 }, { kind: 'stale', n: 1 }, { kind: 'loading', n: 1 }] : []),
   });
 }
 
@@ -64,10 +64,10 @@ describe('the statements Spark and Databricks share', () => {
       await sharedStatements(databricks.engine);
       expect(databricks.statements).toHaveLength(spark.statements.length);
       // DDL (the schema and one table per file in ddl/delta/), a DESCRIBE per migrated table and an ALTER per migrated column (the recorder's
-      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count, stale MERGE and INSERT, tracker INSERTs
-      // (LOADING, then the outcomes), supersede, status.
+      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count, stale MERGE, INSERT and LOADING
+      // DELETE, tracker INSERTs (LOADING, then the outcomes) and the DELETE of the LOADING rows, supersede, status.
       const migrated = new Set(COLUMN_MIGRATIONS.map((m) => m.table)).size;
-      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 12);
+      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 14);
       expect(databricks.statements.filter((x) => x.sql.startsWith('ALTER TABLE'))).toHaveLength(COLUMN_MIGRATIONS.length);
       const sparkDialect = new SparkDialect();
       // Spark folds catalog.schema into one database: map the names back to compare the rest.

@@ -135,6 +135,12 @@ export class WarehouseModel {
       const runId = this.leases.get(table);
       return runId === undefined ? [] : [{ dest_table: table, run_id: runId, holder: 'model:1', acquired_at: new Date(), expires_at: new Date(Date.now() + 3_600_000) }];
     }
+    if (/^DELETE FROM \S+`load_tracker` WHERE dest_table = :\w+ AND load_status = 'LOADING'/.test(text)) {
+      const dest = String(marker(/dest_table = :(\w+)/));
+      const batch = /batch_id = :(\w+)/.test(text) ? String(marker(/batch_id = :(\w+)/)) : null;
+      this.tracker.splice(0, this.tracker.length, ...this.tracker.filter((t) => !(t.dest_table === dest && t.load_status === 'LOADING' && (batch === null || t.batch_id === batch))));
+      return [];
+    }
     if (/^DELETE FROM \S+`load_lease`/.test(text)) {
       this.leases.delete(String(marker(/dest_table = :(\w+)/)));
       return [];
@@ -146,6 +152,7 @@ export class WarehouseModel {
       return [
         { kind: 'untracked', n: this.untracked(text, dest).length },
         { kind: 'stale', n: stale.length },
+        { kind: 'loading', n: this.tracker.filter((t) => t.dest_table === dest && t.load_status === 'LOADING').length },
       ];
     }
     if (/^INSERT INTO \S+`load_tracker` .*\nSELECT uuid\(\), :\w+, :\w+, :\w+, regexp_extract/.test(text)) {

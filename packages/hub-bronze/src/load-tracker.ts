@@ -98,7 +98,9 @@ WHERE s.dest_table = ${destTable} AND s.load_status = 'SUCCESS' AND s.row_count 
   async reconcile(bronze: Sql, destTable: string, config: FileConfigRow): Promise<number> {
     const found = await this.engine.query(sql`SELECT 'untracked' AS kind, COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u
 UNION ALL
-SELECT 'stale' AS kind, COUNT(*) AS n FROM (${this.stale(bronze, destTable)}) AS g`);
+SELECT 'stale' AS kind, COUNT(*) AS n FROM (${this.stale(bronze, destTable)}) AS g
+UNION ALL
+SELECT 'loading' AS kind, COUNT(*) AS n FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'`);
     const count = (kind: string) => Number(found.find((r) => r['kind'] === kind)?.['n'] ?? 0);
     if (count('stale') > 0) {
       await this.engine.run(
@@ -110,6 +112,8 @@ WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED', error_message = 'replaced
       );
     }
     if (count('untracked') > 0) await this.engine.run(this.reconcileStatement(bronze, destTable, config));
+    // Under the table's lease, LOADING rows are a dead run's: reconcile has used what they said.
+    if (count('loading') > 0) await this.clearLoading(destTable, null);
     return count('untracked');
   }
 
@@ -138,10 +142,17 @@ FROM (${rows}) AS f`;
     await this.engine.run(this.recordStatement(runId, destTable, files.map((f) => ({ ...f, status: 'LOADING' as const, rows: 0, reason: null })), startedAt));
   }
 
-  /** One INSERT for every file of a table in this run. */
+  /** One INSERT for every file of a table in this run, then one DELETE of the run's LOADING rows for it. */
   async record(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Promise<void> {
     if (files.length === 0) return;
     await this.engine.run(this.recordStatement(runId, destTable, files, startedAt));
+    await this.clearLoading(destTable, runId);
+  }
+
+  /** Deletes a table's LOADING rows: one run's, or (null) every run's. */
+  private async clearLoading(destTable: string, runId: string | null): Promise<void> {
+    const run = runId === null ? sql.empty : sql` AND batch_id = ${runId}`;
+    await this.engine.run(sql`DELETE FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'${run}`, { idempotent: true });
   }
 
   /** Loads of these files by other runs stop counting as loaded: one MERGE joined to the paths (Delta takes no subquery in an UPDATE's condition). */

@@ -84,6 +84,8 @@ describe('the Databricks rendering of a bronze run, held to a SQL warehouse\'s r
       // Listed again: a file that changed while it loaded is set aside.
       `LIST '${raw}'`,
       'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`',
+      // The LOADING rows have served their purpose.
+      'DELETE FROM `dev`.`bronze_metadata`.`load_tracker`',
       'DELETE FROM `dev`.`bronze_metadata`.`load_lease`',
     ]);
     const glob = `${raw}{transactions_20240304_0.csv,transactions_20240305_1.csv,transactions_20240306_2.csv}`;
