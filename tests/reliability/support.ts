@@ -123,10 +123,19 @@ export interface ChildRunOptions {
   readonly force?: boolean;
   readonly variables?: Record<string, string>;
   readonly leaseWaitMs?: number;
+  /** A table lease's lifetime (short in lease tests). */
+  readonly leaseTtlMs?: number;
+  /** duckdb (default) or spark on the Thrift server at sparkPort. */
+  readonly engine?: 'duckdb' | 'spark';
+  readonly sparkPort?: number;
+  readonly runId?: string;
+  /** After each table's load, run a statement that sleeps this long on the run's session (Spark). */
+  readonly slowAfterLoadMs?: number;
   /** Run this many times in a row, each on an engine of its own (default 1). */
   readonly runs?: number;
   readonly kill?:
     | { readonly at: 'statement'; readonly n: number }
+    | { readonly at: 'sql'; readonly pattern: string }
     | { readonly at: 'afterLoad'; readonly table: number }
     | { readonly at: 'tableStart'; readonly table: number }
     | { readonly at: 'tableDone'; readonly table: number };
