@@ -56,9 +56,11 @@ export class LeaseTable {
     const deadline = Date.now() + (options.waitMs ?? 0);
     // With a single writer per warehouse (DuckDB's file lock), a lease held by another run is a dead run's: take it over.
     const takeover = this.engine.capabilities.concurrentWriters ? sql.empty : sql` OR TRUE`;
+    let conflicts = 0;
     for (;;) {
       const now = new Date();
       const expires = new Date(now.getTime() + options.ttlMs);
+      let conflicted = false;
       try {
         await this.engine.run(sql`MERGE INTO ${this.table} AS l
 USING (SELECT ${destTable} AS dest_table, ${runId} AS run_id, ${now} AS acquired_at, ${expires} AS expires_at, ${LEASE_HOLDER} AS holder) AS s
@@ -68,9 +70,15 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
       } catch (error) {
         // A concurrent writer won the race on the lease table: read below who holds it.
         if (!isConcurrencyConflict(error)) throw error;
+        conflicted = true;
       }
       const holder = await this.holderOf(destTable);
       if (holder?.runId === runId) return holder.expiresAt;
+      // The conflict was with a run leasing another table (one Delta table holds every lease), or the lease is free: try again.
+      if (conflicted && (!holder || holder.expiresAt < now) && ++conflicts <= 20) {
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+        continue;
+      }
       if (Date.now() >= deadline) {
         throw new LeaseHeldError(destTable, holder?.runId ?? 'unknown', holder ? holder.expiresAt.toISOString() : 'unknown', holder?.holder ?? undefined);
       }
