@@ -69,6 +69,8 @@ export interface StartedProcess {
   waitForStderr(pattern: RegExp): Promise<void>;
   /** SIGKILL now (a no-op once it has ended); the result's killedByParent says whether it was still running. */
   kill(): void;
+  /** What the child wrote on stderr so far. */
+  stderr(): string;
 }
 
 export function startNode(args: readonly string[], options: SpawnOptions = {}): StartedProcess {
@@ -99,6 +101,7 @@ export function startNode(args: readonly string[], options: SpawnOptions = {}): 
   return {
     result,
     kill,
+    stderr: () => stderr,
     waitForStderr: (pattern) =>
       new Promise<void>((resolve, reject) => {
         if (pattern.test(stderr)) return resolve();
