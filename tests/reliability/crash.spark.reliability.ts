@@ -20,7 +20,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', () => {
     const data: Dataset = only ? { ...full, config: onlyTable(full.config, only), expected: full.expected.filter((t) => t.table === only) } : full;
     const { catalog, config } = freshCatalogConfig(data.config, data.catalog);
     // A lease lifetime short enough that a killed run's lease is gone within seconds, long enough for renewals on a busy server.
-    return { data, catalog, base: { engine: 'spark', sparkPort: sparkPort(), warehouse: '', config, asOf: data.asOf, leaseTtlMs: 10_000 } };
+    return { data, catalog, base: { engine: 'spark', sparkPort: sparkPort(), warehouse: '', config, asOf: data.asOf, leaseTtlMs: 20_000 } };
   }
 
   function onlyTable(config: string, table: string): string {
@@ -99,10 +99,10 @@ describe.skipIf(spark.state === 'absent')('crash on spark', () => {
 
   it('lease: a live run keeps it through a statement 3 lifetimes long; a second run is turned away meanwhile', async () => {
     const { data, catalog, base } = await setup('credit_raw');
-    const slow = startChild({ ...base, slowAfterLoadMs: 30_000 }, { timeoutMs: 170_000 });
+    const slow = startChild({ ...base, slowAfterLoadMs: 60_000 }, { timeoutMs: 170_000 });
     await slow.waitForStderr(/^progress: slow /m);
     // Past the lifetime the lease was taken with: only renewals keep it.
-    await new Promise((r) => setTimeout(r, 12_000));
+    await new Promise((r) => setTimeout(r, 25_000));
     const second = await runChild({ ...base, leaseWaitMs: 0 });
     expect(second.code, second.stderr.slice(-2000)).toBe(3);
     expect(summaryOf(second).error?.code).toBe('LEASE_HELD');
@@ -115,7 +115,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', () => {
   it('lease: a run whose lease is released under it stops before its tracker write, exit 3, and a rerun completes', async () => {
     const { data, catalog, base } = await setup('credit_raw');
     const runId = `lost-${process.pid}`;
-    const slow = startChild({ ...base, runId, slowAfterLoadMs: 20_000 }, { timeoutMs: 170_000 });
+    const slow = startChild({ ...base, runId, slowAfterLoadMs: 15_000 }, { timeoutMs: 170_000 });
     await slow.waitForStderr(/^progress: slow /m);
     const table = /^progress: slow (\S+)$/m.exec(slow.stderr())?.[1] ?? 'none';
     const release = await runCli(['lease', 'release', table, '--run', runId, '--engine', 'spark', '--catalog', catalog], { env: { DELTALAKE_HUB_SPARK_PORT: String(sparkPort()) } });

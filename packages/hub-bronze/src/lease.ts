@@ -163,9 +163,16 @@ export class LeaseKeeper {
     this.timer.unref();
   }
 
-  /** Throws once the lease is not surely this run's any more. */
-  check(): void {
-    if (this.lost === null && Date.now() >= this.expiresAt.getTime()) this.lost = `its lease expired at ${this.expiresAt.toISOString()} before it could be renewed`;
+  /**
+   * Throws once the lease is not surely this run's any more. Past the expiry last written, a
+   * renewal decides: it reads who holds the lease after its UPDATE, and a takeover changes the run id.
+   */
+  async check(): Promise<void> {
+    if (this.lost === null && Date.now() >= this.expiresAt.getTime()) {
+      this.renewing = this.renewing.then(() => this.renew());
+      await this.renewing;
+      if (this.lost === null && Date.now() >= this.expiresAt.getTime()) this.lost = `its lease expired at ${this.expiresAt.toISOString()} and could not be renewed`;
+    }
     if (this.lost !== null) throw new LeaseLostError(this.destTable, this.runId, this.lost);
   }
 

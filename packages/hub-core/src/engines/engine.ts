@@ -71,7 +71,7 @@ export class Engine {
   private readonly options: EngineOptions;
   private count = 0;
   private retries = 0;
-  private writeGuard: (() => void) | undefined;
+  private writeGuard: (() => void | Promise<void>) | undefined;
 
   constructor(name: EngineName, dialect: Dialect, driver: Driver, capabilities: Partial<Capabilities>, options: EngineOptions = {}) {
     this.name = name;
@@ -96,7 +96,7 @@ export class Engine {
   }
 
   /** `check` runs before every statement that may write, and may throw to stop it (a lease lost to another run). */
-  guardWrites(check: (() => void) | undefined): void {
+  guardWrites(check: (() => void | Promise<void>) | undefined): void {
     this.writeGuard = check;
   }
 
@@ -126,7 +126,7 @@ export class Engine {
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     const statement = this.compile(query);
     const isRead = READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql);
-    if (!isRead) this.writeGuard?.();
+    if (!isRead && this.writeGuard) await this.writeGuard();
     const idempotent = options.idempotent ?? isRead;
     const perStatement: ExecuteOptions = options.stagingAllowedLocalPath === undefined ? {} : { stagingAllowedLocalPath: options.stagingAllowedLocalPath };
     this.count += 1;
