@@ -11,7 +11,8 @@ import { progressOf, runChild, runCli, SEED, startChild, summaryOf, writeFile, t
  * expires within its lifetime; a live holder keeps it through a statement several lifetimes long;
  * a holder whose lease is taken from it stops before writing more.
  */
-describe.skipIf(spark.state === 'absent')('crash on spark', () => {
+// Each case runs 3 to 5 Spark runs on a shared server: more time than the suite's 180 s default.
+describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }, () => {
   const small = { creditFiles: 4, creditRows: 30, debitFiles: 3, debitRows: 20, eventFiles: 2, eventRows: 20 };
 
   /** A fresh catalog over the small data set; `only` keeps that one table (a third of the work per run). */
@@ -43,7 +44,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', () => {
   }
 
   it('seam: between the first table\'s load and its tracker write: the rerun records it (reconcile), loading nothing twice', async () => {
-    const { data, catalog, base } = await setup();
+    const { data, catalog, base } = await setup('credit_raw');
     const crash = await runChild({ ...base, kill: { at: 'afterLoad', table: 1 } });
     killed(crash);
     const name = killedTable(crash);
