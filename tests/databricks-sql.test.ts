@@ -12,7 +12,7 @@ import {
   type JsonColumn,
   type SqlValue,
 } from '@org/hub-core';
-import { applyDdl, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
+import { applyDdl, LeaseTable, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
 import { COLUMN_MIGRATIONS } from '../packages/hub-bronze/src/ddl.js';
 import { textScan } from '../packages/hub-bronze/src/loaders/databricks-bronze.js';
 import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
@@ -37,10 +37,12 @@ async function sharedStatements(engine: Engine): Promise<void> {
   await selectConfigRows(engine, 'dev', ['falcon', 'eagle'], { category: 'transactions' });
   const tracker = new LoadTracker(engine, 'dev');
   await tracker.acquireLease('dev.falcon_bronze.credit_raw', 'run-1');
+  await new LeaseTable(engine, 'dev').renew('dev.falcon_bronze.credit_raw', 'run-1', 120_000);
   await tracker.reconcile(sql.raw(engine.dialect.tableName('dev', 'falcon_bronze', 'credit_raw')), 'dev.falcon_bronze.credit_raw', CONFIG[0] as FileConfigRow);
   const file = { config: CONFIG[0] as FileConfigRow, name: 'a.csv', path: "abfss://raw@acct.dfs.core.windows.net/it's/a.csv", sizeBytes: 10, modifiedAt: new Date('2024-03-09T10:00:00Z'), fileDate: '2024-03-09', rows: 2 };
-  await tracker.supersede('dev.falcon_bronze.credit_raw', [file.path]);
+  await tracker.intend('run-1', 'dev.falcon_bronze.credit_raw', [file], new Date('2024-03-10T00:00:00Z'));
   await tracker.record('run-1', 'dev.falcon_bronze.credit_raw', [{ ...file, status: 'SUCCESS', reason: null }, { ...file, name: 'b.csv', path: `${file.path}b`, status: 'QUARANTINED', rows: 0, reason: 'line 2: x' }], new Date('2024-03-10T00:00:00Z'));
+  await tracker.supersede('dev.falcon_bronze.credit_raw', [file.path], 'run-1');
   await tracker.releaseLease('dev.falcon_bronze.credit_raw', 'run-1');
   await tracker.recent(20);
 }
@@ -48,7 +50,7 @@ async function sharedStatements(engine: Engine): Promise<void> {
 /** A recording engine for a dialect that answers the reads of sharedStatements. */
 function recorder(dialect: SparkDialect) {
   return createRecordingEngine(dialect, {
-    respond: (s) => (s.sql.startsWith('SELECT run_id') ? [{ run_id: 'run-1', expires_at: new Date() }] : s.sql.startsWith('SELECT COUNT(*) AS n') ? [{ n: 1 }] : []),
+    respond: (s) => (s.sql.startsWith('SELECT dest_table, run_id') ? [{ dest_table: 'dev.falcon_bronze.credit_raw', run_id: 'run-1', holder: 'host:1', acquired_at: new Date(), expires_at: new Date() }] : s.sql.startsWith("SELECT 'untracked' AS kind") ? [{ kind: 'untracked', n: 1 }, { kind: 'stale', n: 1 }, { kind: 'loading', n: 1 }] : []),
   });
 }
 
@@ -63,9 +65,10 @@ describe('the statements Spark and Databricks share', () => {
       await sharedStatements(databricks.engine);
       expect(databricks.statements).toHaveLength(spark.statements.length);
       // DDL (the schema and one table per file in ddl/delta/), a DESCRIBE per migrated table and an ALTER per migrated column (the recorder's
-      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT and DELETE, reconcile count and INSERT, supersede, tracker INSERT, status.
+      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT, renewal UPDATE and SELECT, and DELETE, reconcile count, stale MERGE, INSERT and LOADING
+      // DELETE, tracker INSERTs (LOADING, then the outcomes) and the DELETE of the LOADING rows, supersede, status.
       const migrated = new Set(COLUMN_MIGRATIONS.map((m) => m.table)).size;
-      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 10);
+      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 16);
       expect(databricks.statements.filter((x) => x.sql.startsWith('ALTER TABLE'))).toHaveLength(COLUMN_MIGRATIONS.length);
       const sparkDialect = new SparkDialect();
       // Spark folds catalog.schema into one database: map the names back to compare the rest.

@@ -3,5 +3,7 @@ CREATE TABLE IF NOT EXISTS {catalog}.bronze_metadata.load_lease (
     dest_table        STRING         NOT NULL,
     run_id            STRING         NOT NULL,
     acquired_at       TIMESTAMP      NOT NULL,
-    expires_at        TIMESTAMP      NOT NULL
+    expires_at        TIMESTAMP      NOT NULL,
+    -- Who holds it, as host:pid (added by a later hub: nullable, last).
+    holder            STRING
 ) USING DELTA;

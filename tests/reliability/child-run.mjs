@@ -12,6 +12,8 @@ let statements = 0;
 const destination = {
   write(line) {
     if (kill?.at === 'statement' && line.includes('"msg":"statement"') && ++statements === kill.n) die();
+    // The first statement whose text matches (e.g. a forced reload's DELETE of the old rows), as it returns.
+    if (kill?.at === 'sql' && line.includes('"msg":"statement"') && new RegExp(kill.pattern).test(JSON.parse(line).sql ?? '')) die();
     if (/"level":(40|50|60)/.test(line)) process.stderr.write(line);
   },
 };
@@ -20,7 +22,9 @@ const logger = createLogger({ level: 'debug', destination });
 let tablesStarted = 0;
 let tablesDone = 0;
 let loads = 0;
-const settings = loadSettings({ engine: 'duckdb', warehouse: options.warehouse });
+// engine 'spark' runs on the Thrift server at sparkPort (the warehouse option is then unused).
+const engineName = options.engine ?? 'duckdb';
+const settings = loadSettings(engineName === 'spark' ? { engine: 'spark', sparkPort: options.sparkPort } : { engine: 'duckdb', warehouse: options.warehouse });
 
 /**
  * Tells the parent where the run is: `started`, `listed <table>`, `loaded <table>`, `tracked <table>`,
@@ -30,7 +34,7 @@ const report = (phase) => process.stderr.write(`progress: ${phase}\n`);
 
 /** One bronze run on an engine of its own, as one CLI invocation would do. */
 async function runOnce() {
-  const engine = await createEngine('duckdb', { settings, logger });
+  const engine = await createEngine(engineName, { settings, logger });
   try {
     report('started');
     const summary = await runBronze(
@@ -41,6 +45,8 @@ async function runOnce() {
         variables: options.variables,
         logger,
         leaseWaitMs: options.leaseWaitMs,
+        leaseTtlMs: options.leaseTtlMs,
+        runId: options.runId,
         onProgress: (event) => {
           // A table's files are listed (the run holds the warehouse), or its tracker rows are written.
           report(event.kind === 'table-start' ? `listed ${event.table}` : `tracked ${event.table}`);
@@ -48,8 +54,13 @@ async function runOnce() {
           if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die();
         },
         hooks: {
-          afterLoad: (table) => {
+          afterLoad: async (table) => {
             report(`loaded ${table}`);
+            // A statement slowed on the run's own session (Spark: the server sleeps), between the load and the tracker write.
+            if (options.slowAfterLoadMs) {
+              report(`slow ${table}`);
+              await engine.run(`SELECT java_method('java.lang.Thread', 'sleep', CAST(${Number(options.slowAfterLoadMs)} AS BIGINT)) AS slept`);
+            }
             if (kill?.at === 'afterLoad' && ++loads === kill.table) {
               process.stderr.write(`kill-point: afterLoad ${table}\n`);
               die();

@@ -71,6 +71,8 @@ export interface StartedProcess {
   waitForStderr(pattern: RegExp): Promise<void>;
   /** SIGKILL now (a no-op once it has ended); the result's killedByParent says whether it was still running. */
   kill(): void;
+  /** What the child wrote on stderr so far. */
+  stderr(): string;
 }
 
 export function startNode(args: readonly string[], options: SpawnOptions = {}): StartedProcess {
@@ -101,6 +103,7 @@ export function startNode(args: readonly string[], options: SpawnOptions = {}): 
   return {
     result,
     kill,
+    stderr: () => stderr,
     waitForStderr: (pattern) =>
       new Promise<void>((resolve, reject) => {
         if (pattern.test(stderr)) return resolve();
@@ -125,10 +128,19 @@ export interface ChildRunOptions {
   readonly force?: boolean;
   readonly variables?: Record<string, string>;
   readonly leaseWaitMs?: number;
+  /** A table lease's lifetime (short in lease tests). */
+  readonly leaseTtlMs?: number;
+  /** duckdb (default) or spark on the Thrift server at sparkPort. */
+  readonly engine?: 'duckdb' | 'spark';
+  readonly sparkPort?: number;
+  readonly runId?: string;
+  /** After each table's load, run a statement that sleeps this long on the run's session (Spark). */
+  readonly slowAfterLoadMs?: number;
   /** Run this many times in a row, each on an engine of its own (default 1). */
   readonly runs?: number;
   readonly kill?:
     | { readonly at: 'statement'; readonly n: number }
+    | { readonly at: 'sql'; readonly pattern: string }
     | { readonly at: 'afterLoad'; readonly table: number }
     | { readonly at: 'tableStart'; readonly table: number }
     | { readonly at: 'tableDone'; readonly table: number };

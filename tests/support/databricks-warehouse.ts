@@ -130,13 +130,30 @@ export class WarehouseModel {
       this.leases.set(String(marker(/SELECT :(\w+) AS dest_table/)), String(marker(/:(\w+) AS run_id/)));
       return [];
     }
-    if (/^SELECT run_id, expires_at FROM/.test(text)) return [{ run_id: this.leases.get(String(marker(/dest_table = :(\w+)/))), expires_at: new Date(Date.now() + 3_600_000) }];
+    if (/^SELECT dest_table, run_id, holder, acquired_at, expires_at FROM \S+ WHERE dest_table/.test(text)) {
+      const table = String(marker(/dest_table = :(\w+)/));
+      const runId = this.leases.get(table);
+      return runId === undefined ? [] : [{ dest_table: table, run_id: runId, holder: 'model:1', acquired_at: new Date(), expires_at: new Date(Date.now() + 3_600_000) }];
+    }
+    if (/^DELETE FROM \S+`load_tracker` WHERE dest_table = :\w+ AND load_status = 'LOADING'/.test(text)) {
+      const dest = String(marker(/dest_table = :(\w+)/));
+      const batch = /batch_id = :(\w+)/.test(text) ? String(marker(/batch_id = :(\w+)/)) : null;
+      this.tracker.splice(0, this.tracker.length, ...this.tracker.filter((t) => !(t.dest_table === dest && t.load_status === 'LOADING' && (batch === null || t.batch_id === batch))));
+      return [];
+    }
     if (/^DELETE FROM \S+`load_lease`/.test(text)) {
       this.leases.delete(String(marker(/dest_table = :(\w+)/)));
       return [];
     }
-    if ((m = /^SELECT COUNT\(\*\) AS n FROM \(SELECT _source_file, _batch_id/.exec(text))) {
-      return [{ n: this.untracked(text, String(marker(/t\.dest_table = :(\w+)/))).length }];
+    if ((m = /^SELECT 'untracked' AS kind, COUNT\(\*\) AS n FROM \(SELECT _source_file, _batch_id/.exec(text))) {
+      const dest = String(marker(/t\.dest_table = :(\w+)/));
+      const rows = this.tables.get(new RegExp(`FROM ${NAME} AS b`).exec(text)?.[1] as string)?.rows ?? [];
+      const stale = this.tracker.filter((t) => t.dest_table === dest && t.load_status === 'SUCCESS' && Number(t.row_count) > 0 && !rows.some((r) => r.sourceFile === t.file_path && r.batchId === t.batch_id));
+      return [
+        { kind: 'untracked', n: this.untracked(text, dest).length },
+        { kind: 'stale', n: stale.length },
+        { kind: 'loading', n: this.tracker.filter((t) => t.dest_table === dest && t.load_status === 'LOADING').length },
+      ];
     }
     if (/^INSERT INTO \S+`load_tracker` .*\nSELECT uuid\(\), :\w+, :\w+, :\w+, regexp_extract/.test(text)) {
       const dest = String(marker(/t\.dest_table = :(\w+)/));
@@ -247,10 +264,20 @@ export class WarehouseModel {
       }
       return [];
     }
+    if (/^MERGE INTO \S+`load_tracker` AS t\nUSING \(SELECT s\.tracker_id/.test(text)) {
+      // Reconcile: SUCCESS rows whose batch has no rows in bronze stop counting as loaded.
+      const dest = String(marker(/s\.dest_table = :(\w+)/));
+      const rows = this.tables.get(new RegExp(`FROM ${NAME}\\)`).exec(text)?.[1] as string)?.rows ?? [];
+      for (const t of this.tracker) {
+        if (t.dest_table === dest && t.load_status === 'SUCCESS' && Number(t.row_count) > 0 && !rows.some((r) => r.sourceFile === t.file_path && r.batchId === t.batch_id)) t.load_status = 'REPLACED';
+      }
+      return [];
+    }
     if (/^MERGE INTO \S+`load_tracker` AS t\nUSING/.test(text)) {
       const paths = new Set(rowsJson().map((r) => String(r['file_path'])));
       const dest = String(marker(/t\.dest_table = :(\w+)/));
-      for (const t of this.tracker) if (t.dest_table === dest && t.load_status === 'SUCCESS' && paths.has(t.file_path)) t.load_status = 'REPLACED';
+      const keep = String(marker(/t\.batch_id <> :(\w+)/));
+      for (const t of this.tracker) if (t.dest_table === dest && t.load_status === 'SUCCESS' && t.batch_id !== keep && paths.has(t.file_path)) t.load_status = 'REPLACED';
       return [];
     }
     throw new Error(`model: unknown statement: ${text.slice(0, 160)}`);

@@ -4,6 +4,7 @@ import { exitCodeForError } from '@org/hub-bronze';
 import { addBronzeCommand, EXIT_CODES_HELP } from './commands/bronze.js';
 import { addDdlCommand } from './commands/ddl.js';
 import { addJobCommand } from './commands/job.js';
+import { addLeaseCommand } from './commands/lease.js';
 import { addQualityCommand } from './commands/quality.js';
 import { addSqlCommand } from './commands/sql.js';
 import { addStatusCommand } from './commands/status.js';
@@ -39,6 +40,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addSqlCommand(program);
   addQualityCommand(program, setExit);
   addJobCommand(program, setExit);
+  addLeaseCommand(program, setExit);
 
   const spoke = program.command('spoke').description('spokes: the packages that pin the hub and own a config CSV');
   spoke

@@ -7,7 +7,7 @@
 export { HUB_VERSION } from '@org/hub-core';
 
 // Errors: every failure a run reports is a HubError with a stable code.
-export { HubError, ConfigError, ParameterError, SettingsError, EngineError, LeaseHeldError, formatIssue, isHubError } from '@org/hub-core';
+export { HubError, ConfigError, ParameterError, SettingsError, EngineError, LeaseHeldError, LeaseLostError, formatIssue, isHubError } from '@org/hub-core';
 export type { HubErrorCode, ConfigIssue } from '@org/hub-core';
 
 // Settings, job parameters and logging: how a runner is configured.

@@ -6,11 +6,15 @@ import { applyDdl } from './ddl.js';
 
 const TRACKER = '`prod_catalog`.`bronze_metadata`.`load_tracker`';
 const OLD_COLUMNS = ['tracker_id', 'lob', 'load_status', 'file_path', 'finished_at'];
+const LEASE = '`prod_catalog`.`bronze_metadata`.`load_lease`';
+const LEASE_COLUMNS = ['dest_table', 'run_id', 'acquired_at', 'expires_at', 'holder'];
 
 function warehouse(describe: () => string[], alter: () => void = () => {}) {
   return createRecordingEngine(new DatabricksDialect(), {
     respond: (s: CompiledStatement): Row[] => {
-      if (s.sql.startsWith('DESCRIBE')) return [...describe().map((col_name) => ({ col_name, data_type: 'string', comment: null })), { col_name: '', data_type: '', comment: '' }];
+      // load_lease is today's (its holder column has a migration of its own); load_tracker is as each test says.
+      const columns = s.sql.includes('load_lease') ? LEASE_COLUMNS : describe();
+      if (s.sql.startsWith('DESCRIBE')) return [...columns.map((col_name) => ({ col_name, data_type: 'string', comment: null })), { col_name: '', data_type: '', comment: '' }];
       if (s.sql.startsWith('ALTER')) alter();
       return [];
     },
@@ -25,7 +29,16 @@ describe('applyDdl on Databricks', () => {
     const applied = await applyDdl(engine, 'prod_catalog');
     expect(alters(statements)).toEqual([`ALTER TABLE ${TRACKER} ADD COLUMN \`hub_version\` STRING`]);
     expect(applied.at(-1)).toBe(`ALTER TABLE ${TRACKER} ADD COLUMN \`hub_version\` STRING`);
-    expect(statements.filter((s) => s.sql.startsWith('DESCRIBE')).map((s) => s.sql)).toEqual([`DESCRIBE ${TRACKER}`]);
+    expect(statements.filter((s) => s.sql.startsWith('DESCRIBE')).map((s) => s.sql)).toEqual([`DESCRIBE ${TRACKER}`, `DESCRIBE ${LEASE}`]);
+  });
+
+  it('adds holder to a lease table created without it', async () => {
+    const { engine, statements } = createRecordingEngine(new DatabricksDialect(), {
+      respond: (s: CompiledStatement): Row[] =>
+        s.sql.startsWith('DESCRIBE') ? (s.sql.includes('load_lease') ? LEASE_COLUMNS.slice(0, 4) : [...OLD_COLUMNS, 'hub_version']).map((col_name) => ({ col_name, data_type: 'string' })) : [],
+    });
+    await applyDdl(engine, 'prod_catalog');
+    expect(alters(statements)).toEqual([`ALTER TABLE ${LEASE} ADD COLUMN \`holder\` STRING`]);
   });
 
   it('alters nothing when the tracker has it (any case)', async () => {

@@ -21,7 +21,10 @@ export interface ColumnMigration {
  * `CREATE TABLE IF NOT EXISTS` leaves a table an older hub created as it was: these columns are
  * added to such tables, in order. Append only; each entry's column is also in ddl/<dialect>/.
  */
-export const COLUMN_MIGRATIONS: readonly ColumnMigration[] = [{ table: 'load_tracker', column: 'hub_version', type: 'string' }];
+export const COLUMN_MIGRATIONS: readonly ColumnMigration[] = [
+  { table: 'load_tracker', column: 'hub_version', type: 'string' },
+  { table: 'load_lease', column: 'holder', type: 'string' },
+];
 
 /** The ddl/ folder: shipped beside the published package, or at the workspace root. */
 export function ddlDirectory(): string {

@@ -9,6 +9,8 @@ export type { DdlFile } from './ddl.js';
 export { substituteVariables } from './config/variables.js';
 export type { Substitution } from './config/variables.js';
 export { LoadTracker } from './load-tracker.js';
+export { LeaseTable, leaseTtlMs, DEFAULT_LEASE_TTL_SECONDS } from './lease.js';
+export type { LeaseRow } from './lease.js';
 export { loadWindow } from './window.js';
 export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';

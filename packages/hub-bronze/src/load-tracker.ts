@@ -1,5 +1,6 @@
-import { HUB_VERSION, LeaseHeldError, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
+import { HUB_VERSION, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
+import { LeaseTable, leaseTtlMs } from './lease.js';
 import { pathRows } from './loaders/shared.js';
 import type { FileConfigRow, FileStatus } from './types.js';
 
@@ -11,7 +12,8 @@ export interface TrackedFile {
   readonly sizeBytes: number;
   readonly modifiedAt: Date;
   readonly fileDate: string;
-  readonly status: Exclude<FileStatus, 'SKIPPED'>;
+  /** LOADING: written before the load (see intend), never counted as loaded. */
+  readonly status: Exclude<FileStatus, 'SKIPPED'> | 'LOADING';
   readonly rows: number;
   readonly reason: string | null;
 }
@@ -51,11 +53,13 @@ export function qualifiedName(config: Pick<FileConfigRow, 'destCatalog' | 'destS
 export class LoadTracker {
   private readonly engine: Engine;
   private readonly tracker: Sql;
+  private readonly leases: LeaseTable;
   private readonly lease: Sql;
 
   constructor(engine: Engine, catalog: string) {
     this.engine = engine;
     this.tracker = metadataTable(engine, catalog, 'load_tracker');
+    this.leases = new LeaseTable(engine, catalog);
     this.lease = metadataTable(engine, catalog, 'load_lease');
   }
 
@@ -67,18 +71,50 @@ WHERE NOT EXISTS (SELECT 1 FROM ${this.tracker} AS t WHERE t.dest_table = ${dest
 GROUP BY _source_file, _batch_id`;
   }
 
+  /**
+   * Records untracked groups as SUCCESS. Their size, time and date come from the LOADING row the
+   * run that loaded them wrote before its load, so a file changed since still shows as changed.
+   */
   reconcileStatement(bronze: Sql, destTable: string, config: FileConfigRow): Sql {
     return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
-SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMP), CAST(NULL AS DATE), 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
-FROM (${this.untracked(bronze, destTable)}) AS u`;
+SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, i.file_size, i.modification_time, i.file_date, 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
+FROM (${this.untracked(bronze, destTable)}) AS u
+LEFT JOIN (SELECT file_path, batch_id, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time, MAX(file_date) AS file_date FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING' GROUP BY file_path, batch_id) AS i
+ON i.file_path = u._source_file AND i.batch_id = u._batch_id`;
   }
 
-  /** Records untracked files as loaded, not reloaded; a read first, so the usual run writes nothing here. Returns how many. */
+  /** SUCCESS rows whose batch has no rows in bronze (a forced reload deleted them, then died): they no longer count as loaded. */
+  private stale(bronze: Sql, destTable: string): Sql {
+    return sql`SELECT s.tracker_id FROM ${this.tracker} AS s
+LEFT JOIN (SELECT DISTINCT _source_file, _batch_id FROM ${bronze}) AS b ON b._source_file = s.file_path AND b._batch_id = s.batch_id
+WHERE s.dest_table = ${destTable} AND s.load_status = 'SUCCESS' AND s.row_count > 0 AND b._batch_id IS NULL`;
+  }
+
+  /**
+   * Makes the tracker agree with the bronze rows after a crash, reading first so the usual run
+   * writes nothing here: untracked rows are recorded as loaded (not reloaded), and SUCCESS rows
+   * whose rows are gone stop counting as loaded (so the file loads again). Returns how many files it recorded.
+   */
   async reconcile(bronze: Sql, destTable: string, config: FileConfigRow): Promise<number> {
-    const found = await this.engine.query(sql`SELECT COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u`);
-    const count = Number(found[0]?.['n'] ?? 0);
-    if (count > 0) await this.engine.run(this.reconcileStatement(bronze, destTable, config));
-    return count;
+    const found = await this.engine.query(sql`SELECT 'untracked' AS kind, COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u
+UNION ALL
+SELECT 'stale' AS kind, COUNT(*) AS n FROM (${this.stale(bronze, destTable)}) AS g
+UNION ALL
+SELECT 'loading' AS kind, COUNT(*) AS n FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'`);
+    const count = (kind: string) => Number(found.find((r) => r['kind'] === kind)?.['n'] ?? 0);
+    if (count('stale') > 0) {
+      await this.engine.run(
+        sql`MERGE INTO ${this.tracker} AS t
+USING (${this.stale(bronze, destTable)}) AS g
+ON t.tracker_id = g.tracker_id
+WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED', error_message = 'replaced: its rows were deleted by a forced reload that did not finish'`,
+        { idempotent: true },
+      );
+    }
+    if (count('untracked') > 0) await this.engine.run(this.reconcileStatement(bronze, destTable, config));
+    // Under the table's lease, LOADING rows are a dead run's: reconcile has used what they said.
+    if (count('loading') > 0) await this.clearLoading(destTable, null);
+    return count('untracked');
   }
 
   /**
@@ -97,59 +133,51 @@ SELECT uuid(), f.lob, f.category, f.subcategory, f.file_name, f.source_path, ${d
 FROM (${rows}) AS f`;
   }
 
-  /** One INSERT for every file of a table in this run. */
+  /**
+   * Before a table's load: a LOADING row per file with its size and time as listed, so a crash
+   * after the load leaves reconcile the file's state at load time. One INSERT, as record's.
+   */
+  async intend(runId: string, destTable: string, files: readonly Omit<TrackedFile, 'status' | 'rows' | 'reason'>[], startedAt: Date): Promise<void> {
+    if (files.length === 0) return;
+    await this.engine.run(this.recordStatement(runId, destTable, files.map((f) => ({ ...f, status: 'LOADING' as const, rows: 0, reason: null })), startedAt));
+  }
+
+  /** One INSERT for every file of a table in this run, then one DELETE of the run's LOADING rows for it. */
   async record(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Promise<void> {
     if (files.length === 0) return;
     await this.engine.run(this.recordStatement(runId, destTable, files, startedAt));
+    await this.clearLoading(destTable, runId);
   }
 
-  /** Earlier loads of these files stop counting as loaded: one MERGE joined to the paths (Delta takes no subquery in an UPDATE's condition). */
-  supersedeStatement(destTable: string, paths: readonly string[]): Sql {
+  /** Deletes a table's LOADING rows: one run's, or (null) every run's. */
+  private async clearLoading(destTable: string, runId: string | null): Promise<void> {
+    const run = runId === null ? sql.empty : sql` AND batch_id = ${runId}`;
+    await this.engine.run(sql`DELETE FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'${run}`, { idempotent: true });
+  }
+
+  /** Loads of these files by other runs stop counting as loaded: one MERGE joined to the paths (Delta takes no subquery in an UPDATE's condition). */
+  supersedeStatement(destTable: string, paths: readonly string[], runId: string): Sql {
     return sql`MERGE INTO ${this.tracker} AS t
 USING (SELECT DISTINCT file_path FROM (${pathRows(this.engine, paths)}) AS p) AS s
-ON t.file_path = s.file_path AND t.dest_table = ${destTable} AND t.load_status = 'SUCCESS'
+ON t.file_path = s.file_path AND t.dest_table = ${destTable} AND t.load_status = 'SUCCESS' AND t.batch_id <> ${runId}
 WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED'`;
   }
 
-  /** Before a forced reload: earlier loads stop counting as loaded, so a crash mid-reload leads to a reload, never a loss. */
-  async supersede(destTable: string, paths: readonly string[]): Promise<void> {
-    if (paths.length === 0) return;
-    await this.engine.run(this.supersedeStatement(destTable, paths), { idempotent: true });
-  }
-
   /**
-   * Takes the per-table lease with one MERGE (an expired lease may be taken over), then reads
-   * who holds it. On Delta, two runs racing the MERGE conflict and one of them retries.
+   * After a forced reload's new rows and tracker rows are in: the earlier loads stop counting.
+   * A crash before this leaves two SUCCESS rows, one without rows in bronze, which reconcile marks.
    */
-  async acquireLease(destTable: string, runId: string, options: LeaseOptions = {}): Promise<void> {
-    const ttlMs = options.ttlMs ?? 60 * 60_000;
-    const deadline = Date.now() + (options.waitMs ?? 0);
-    // With a single writer per warehouse (DuckDB's file lock), a lease held by another run is a dead run's: take it over.
-    const takeover = this.engine.capabilities.concurrentWriters ? sql.empty : sql` OR TRUE`;
-    for (;;) {
-      const now = new Date();
-      const expires = new Date(now.getTime() + ttlMs);
-      try {
-        await this.engine.run(sql`MERGE INTO ${this.lease} AS l
-USING (SELECT ${destTable} AS dest_table, ${runId} AS run_id, ${now} AS acquired_at, ${expires} AS expires_at) AS s
-ON l.dest_table = s.dest_table
-WHEN MATCHED AND (l.expires_at < s.acquired_at OR l.run_id = s.run_id${takeover}) THEN UPDATE SET run_id = s.run_id, acquired_at = s.acquired_at, expires_at = s.expires_at
-WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at) VALUES (s.dest_table, s.run_id, s.acquired_at, s.expires_at)`);
-      } catch (error) {
-        // A concurrent writer won the race on the lease table: read below who holds it.
-        if (!isConcurrencyConflict(error)) throw error;
-      }
-      const rows = await this.engine.query(sql`SELECT run_id, expires_at FROM ${this.lease} WHERE dest_table = ${destTable}`);
-      const holder = rows[0];
-      if (holder && holder['run_id'] === runId) return;
-      if (Date.now() >= deadline) {
-        const expiresAt = holder?.['expires_at'];
-        throw new LeaseHeldError(destTable, String(holder?.['run_id'] ?? 'unknown'), expiresAt instanceof Date ? expiresAt.toISOString() : String(expiresAt));
-      }
-      await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
-    }
+  async supersede(destTable: string, paths: readonly string[], runId: string): Promise<void> {
+    if (paths.length === 0) return;
+    await this.engine.run(this.supersedeStatement(destTable, paths, runId), { idempotent: true });
   }
 
+  /** Takes the per-table lease (see LeaseTable.acquire); the lifetime defaults to leaseTtlMs(). */
+  async acquireLease(destTable: string, runId: string, options: LeaseOptions = {}): Promise<void> {
+    await this.leases.acquire(destTable, runId, { ...options, ttlMs: leaseTtlMs(options.ttlMs) });
+  }
+
+  /** One DELETE of the lease if this run still holds it. */
   async releaseLease(destTable: string, runId: string): Promise<void> {
     await this.engine.run(sql`DELETE FROM ${this.lease} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
   }
@@ -162,9 +190,4 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at) VALUE
   recentStatement(limit: number): Sql {
     return sql`SELECT load_timestamp, load_status, dest_table, file_path, row_count, batch_id, error_message FROM ${this.tracker} ORDER BY load_timestamp DESC, file_path LIMIT ${sql.int(Math.min(1_000_000, Math.max(1, Math.floor(limit))))}`;
   }
-}
-
-function isConcurrencyConflict(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
-  return /Concurrent(Append|Delete|Transaction|Modification)|ConcurrentWrite|DELTA_CONCURRENT|Transaction conflict|write-write conflict/i.test(text);
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type JobParameters, type Logger } from '@org/hub-core';
+import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type Engine, type JobParameters, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
 import { applyDdl, ddlStatements, METADATA_SCHEMA, metadataTable } from './ddl.js';
+import { LeaseKeeper, LeaseTable, leaseTtlMs } from './lease.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
-import type { ListedFile, TableRef } from './loaders/bronze-adapter.js';
+import type { BronzeAdapter, FileOutcome, ListedFile, TableRef } from './loaders/bronze-adapter.js';
+import { deleteBatchFilesStatement } from './loaders/shared.js';
 import { bronzeAdapterFor } from './loaders/index.js';
 import { checkSelection, fileConfigMerge, selectConfigQuery, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
-import { locateSource } from './source-roots.js';
+import { locateSource, type SourceRoots } from './source-roots.js';
 import type { FileConfigRow, FileResult, OutsideWindow, RunBronzeOptions, RunStatus, RunSummary, SourceProblem } from './types.js';
 import { loadWindow, type LoadWindow } from './window.js';
 
@@ -97,98 +99,129 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   const sourceProblems: SourceProblem[] = [];
   const outsideWindow: OutsideWindow[] = [];
   let reconciled = 0;
-  for (const work of groupByTable(configs)) {
-    const leaseTaken = !options.dryRun;
-    if (leaseTaken) await tracker.acquireLease(work.name, runId, { waitMs: options.leaseWaitMs });
-    try {
-      const bronze = sql.raw(engine.dialect.tableName(work.ref.catalog, work.ref.schema, work.ref.table));
-      if (!options.dryRun && (await adapter.tableExists(engine, work.ref))) {
-        reconciled += await tracker.reconcile(bronze, work.name, work.configs[0] as FileConfigRow);
-      }
-      const toLoad: ListedFile[] = [];
-      const replacePaths: string[] = [];
-      const listing: string[] = [];
-      options.onProgress?.({ kind: 'table-listing', table: work.name, sources: work.configs.length });
-      for (const config of work.configs) {
-        const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
-        // Listed over every date, windowed here: files outside the window are counted, never skipped silently.
-        const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
-        // Shown as the run issues it, against the tracker the run's DDL creates (a plan on a fresh warehouse lists without one).
-        if (options.dryRun) listing.push(engine.render(adapter.listStatement(engine, { ...request, tracker: metadataTable(engine, metadataCatalog, 'load_tracker') })));
-        let listed: ListedFile[];
-        try {
-          listed = await adapter.listFiles(engine, request);
-        } catch (error) {
-          const problem = await adapter.sourceProblem(engine, location).catch(() => null);
-          if (problem === null) throw error;
-          sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
-          continue;
+  const leases = new LeaseTable(engine, metadataCatalog);
+  const leaseTtl = leaseTtlMs(options.leaseTtlMs);
+  // The lease heartbeat's own session, opened at the first table (engines with one session renew nothing: see docs/bronze.md).
+  let heartbeat: Engine | null | undefined;
+  try {
+    for (const work of groupByTable(configs)) {
+      const leaseTaken = !options.dryRun;
+      let keeper: LeaseKeeper | undefined;
+      try {
+        if (leaseTaken) {
+          const expiresAt = await leases.acquire(work.name, runId, { ttlMs: leaseTtl, waitMs: options.leaseWaitMs });
+          if (engine.capabilities.concurrentWriters && heartbeat === undefined) heartbeat = await engine.openSibling();
+          if (heartbeat) {
+            const held = new LeaseKeeper(new LeaseTable(heartbeat, metadataCatalog), work.name, runId, leaseTtl, expiresAt, logger);
+            keeper = held;
+            held.start();
+            engine.guardWrites(() => held.check());
+          }
         }
-        if (listed.length === 0) {
-          const problem = await adapter.sourceProblem(engine, location);
-          if (problem !== null) sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
-          continue;
+        const bronze = sql.raw(engine.dialect.tableName(work.ref.catalog, work.ref.schema, work.ref.table));
+        if (!options.dryRun && (await adapter.tableExists(engine, work.ref))) {
+          reconciled += await tracker.reconcile(bronze, work.name, work.configs[0] as FileConfigRow);
         }
-        const outside: ListedFile[] = [];
-        for (const file of listed) {
-          if (!params.fileName && (file.fileDate < window.begin || file.fileDate > window.end)) {
-            if (!file.loaded) outside.push(file);
+        const toLoad: ListedFile[] = [];
+        const replacePaths: string[] = [];
+        const listing: string[] = [];
+        options.onProgress?.({ kind: 'table-listing', table: work.name, sources: work.configs.length });
+        for (const config of work.configs) {
+          const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
+          // Listed over every date, windowed here: files outside the window are counted, never skipped silently.
+          const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
+          // Shown as the run issues it, against the tracker the run's DDL creates (a plan on a fresh warehouse lists without one).
+          if (options.dryRun) listing.push(engine.render(adapter.listStatement(engine, { ...request, tracker: metadataTable(engine, metadataCatalog, 'load_tracker') })));
+          let listed: ListedFile[];
+          try {
+            listed = await adapter.listFiles(engine, request);
+          } catch (error) {
+            const problem = await adapter.sourceProblem(engine, location).catch(() => null);
+            if (problem === null) throw error;
+            sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
             continue;
           }
-          if (!file.loaded) toLoad.push(file);
-          else if (params.force) {
-            toLoad.push(file);
-            replacePaths.push(file.path);
-          } else if (changedOnDisk(file)) {
-            changedSinceLoad.push({ path: file.path, destTable: work.name });
-            logger?.warn({ path: file.path, table: work.name }, 'file changed since it was loaded; not reloaded (use --force to replace its rows)');
+          if (listed.length === 0) {
+            const problem = await adapter.sourceProblem(engine, location);
+            if (problem !== null) sourceProblems.push(sourceProblemOf(config, work.name, problem, logger));
+            continue;
           }
+          const outside: ListedFile[] = [];
+          for (const file of listed) {
+            if (!params.fileName && (file.fileDate < window.begin || file.fileDate > window.end)) {
+              if (!file.loaded) outside.push(file);
+              continue;
+            }
+            if (!file.loaded) toLoad.push(file);
+            else if (params.force) {
+              toLoad.push(file);
+              replacePaths.push(file.path);
+            } else if (changedOnDisk(file)) {
+              changedSinceLoad.push({ path: file.path, destTable: work.name });
+              logger?.warn({ path: file.path, table: work.name }, 'file changed since it was loaded; not reloaded (use --force to replace its rows)');
+            }
+          }
+          if (outside.length > 0) outsideWindow.push(outsideWindowOf(config, work.name, outside, window));
         }
-        if (outside.length > 0) outsideWindow.push(outsideWindowOf(config, work.name, outside, window));
+        if (toLoad.length === 0) {
+          options.onProgress?.({ kind: 'table-done', table: work.name, loaded: 0, quarantined: 0, rows: 0 });
+          if (options.dryRun) planTables.push({ destTable: work.name, listing, files: [], statements: [] });
+          continue;
+        }
+        if (params.fileName && toLoad.length > 1) {
+          throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${work.name}; name one file`);
+        }
+        options.onProgress?.({ kind: 'table-start', table: work.name, files: toLoad.length });
+        if (options.dryRun) {
+          files.push(...toLoad.map((f) => fileResult(f, work.name, 'SKIPPED', 0, 'plan: would load')));
+          const request = { table: work.ref, files: toLoad, runId, ingestedAt: new Date(), replacePaths };
+          planTables.push({ destTable: work.name, listing, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.render(q)) });
+          continue;
+        }
+        const loadStarted = new Date();
+        // Each file's size and time as listed, so a crash after the load leaves reconcile the file's state at load time.
+        await tracker.intend(runId, work.name, toLoad, loadStarted);
+        let outcomes: Map<string, FileOutcome>;
+        try {
+          outcomes = new Map((await adapter.load(engine, { table: work.ref, files: toLoad, runId, ingestedAt: loadStarted, replacePaths })).outcomes);
+        } catch (error) {
+          if (error instanceof HubError && error.code !== 'ENGINE_ERROR') throw error;
+          const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+          logger?.error({ table: work.name, error: reason }, 'load failed');
+          outcomes = new Map(toLoad.map((f) => [f.path, { status: 'FAILED' as const, rows: 0 as const, reason }]));
+        }
+        await options.hooks?.afterLoad?.(work.name);
+        outcomes = await setAsideChangedFiles(engine, adapter, { work, toLoad, outcomes, runId, window, fileName: params.fileName, sourceRoots: options.sourceRoots ?? {}, logger });
+        const tracked: (TrackedFile & { status: FileResult['status'] })[] = toLoad.map((f) => {
+          const outcome = outcomes.get(f.path) ?? { status: 'FAILED' as const, rows: 0 as const, reason: 'no outcome recorded' };
+          return { config: f.config, path: f.path, name: f.name, sizeBytes: f.sizeBytes, modifiedAt: f.modifiedAt, fileDate: f.fileDate, status: outcome.status, rows: outcome.rows, reason: 'reason' in outcome ? outcome.reason : null };
+        });
+        await tracker.record(runId, work.name, tracked, loadStarted);
+        // Only now do the earlier loads of a forced reload stop counting: a crash before leaves them to reconcile.
+        const replaced = new Set(replacePaths);
+        await tracker.supersede(
+          work.name,
+          tracked.filter((t) => t.status === 'SUCCESS' && replaced.has(t.path)).map((t) => t.path),
+          runId,
+        );
+        files.push(...tracked.map((t) => fileResult(t, work.name, t.status, t.rows, t.reason)));
+        options.onProgress?.({
+          kind: 'table-done',
+          table: work.name,
+          loaded: tracked.filter((t) => t.status === 'SUCCESS').length,
+          quarantined: tracked.filter((t) => t.status !== 'SUCCESS').length,
+          rows: tracked.reduce((n, t) => n + t.rows, 0),
+        });
+      } finally {
+        if (keeper) {
+          engine.guardWrites(undefined);
+          await keeper.stop();
+        }
+        if (leaseTaken) await tracker.releaseLease(work.name, runId);
       }
-      if (toLoad.length === 0) {
-        options.onProgress?.({ kind: 'table-done', table: work.name, loaded: 0, quarantined: 0, rows: 0 });
-        if (options.dryRun) planTables.push({ destTable: work.name, listing, files: [], statements: [] });
-        continue;
-      }
-      if (params.fileName && toLoad.length > 1) {
-        throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${work.name}; name one file`);
-      }
-      options.onProgress?.({ kind: 'table-start', table: work.name, files: toLoad.length });
-      if (options.dryRun) {
-        files.push(...toLoad.map((f) => fileResult(f, work.name, 'SKIPPED', 0, 'plan: would load')));
-        const request = { table: work.ref, files: toLoad, runId, ingestedAt: new Date(), replacePaths };
-        planTables.push({ destTable: work.name, listing, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.render(q)) });
-        continue;
-      }
-      const loadStarted = new Date();
-      if (replacePaths.length > 0) await tracker.supersede(work.name, replacePaths);
-      let outcomes;
-      try {
-        ({ outcomes } = await adapter.load(engine, { table: work.ref, files: toLoad, runId, ingestedAt: loadStarted, replacePaths }));
-      } catch (error) {
-        if (error instanceof HubError && error.code !== 'ENGINE_ERROR') throw error;
-        const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-        logger?.error({ table: work.name, error: reason }, 'load failed');
-        outcomes = new Map(toLoad.map((f) => [f.path, { status: 'FAILED' as const, rows: 0 as const, reason }]));
-      }
-      await options.hooks?.afterLoad?.(work.name);
-      const tracked: TrackedFile[] = toLoad.map((f) => {
-        const outcome = outcomes.get(f.path) ?? { status: 'FAILED' as const, rows: 0 as const, reason: 'no outcome recorded' };
-        return { config: f.config, path: f.path, name: f.name, sizeBytes: f.sizeBytes, modifiedAt: f.modifiedAt, fileDate: f.fileDate, status: outcome.status, rows: outcome.rows, reason: 'reason' in outcome ? outcome.reason : null };
-      });
-      await tracker.record(runId, work.name, tracked, loadStarted);
-      files.push(...tracked.map((t) => fileResult(t, work.name, t.status, t.rows, t.reason)));
-      options.onProgress?.({
-        kind: 'table-done',
-        table: work.name,
-        loaded: tracked.filter((t) => t.status === 'SUCCESS').length,
-        quarantined: tracked.filter((t) => t.status !== 'SUCCESS').length,
-        rows: tracked.reduce((n, t) => n + t.rows, 0),
-      });
-    } finally {
-      if (leaseTaken) await tracker.releaseLease(work.name, runId);
     }
+  } finally {
+    await heartbeat?.close();
   }
 
   const summary: RunSummary = {
@@ -267,6 +300,59 @@ function outsideWindowOf(config: FileConfigRow, destTable: string, files: readon
   return { lob: config.lob, category: config.category, subcategory: config.subcategory, destTable, files: files.length, oldest, newest, flag };
 }
 
+/**
+ * Lists the table's folders again after its load: a file whose size or modification time is not
+ * what it was when listed (or that is gone) changed while it was read, so the rows that landed may
+ * not be its content. Its rows of this batch are deleted and it is QUARANTINED; the next run loads it.
+ */
+async function setAsideChangedFiles(
+  engine: Engine,
+  adapter: BronzeAdapter,
+  args: {
+    work: TableWork;
+    toLoad: readonly ListedFile[];
+    outcomes: Map<string, FileOutcome>;
+    runId: string;
+    window: LoadWindow;
+    fileName: string | undefined;
+    sourceRoots: SourceRoots;
+    logger: Logger | undefined;
+  },
+): Promise<Map<string, FileOutcome>> {
+  const { work, toLoad, outcomes } = args;
+  const loaded = toLoad.filter((f) => outcomes.get(f.path)?.status === 'SUCCESS');
+  if (loaded.length === 0) return outcomes;
+  const now = new Map<string, ListedFile>();
+  for (const config of work.configs.filter((c) => loaded.some((f) => f.config === c))) {
+    const location = locateSource(config.sourcePath, args.sourceRoots, engine.capabilities.localFilesOnly);
+    // No tracker: every file of the window, as it is now.
+    const listed = await adapter.listFiles(engine, { config, location, tracker: null, destTable: work.name, window: args.window, fileName: args.fileName, force: true });
+    for (const file of listed) now.set(file.path, file);
+  }
+  const changed = loaded
+    .map((f) => {
+      const after = now.get(f.path);
+      if (!after) return { file: f, reason: 'the file was removed while it was being loaded; none of its rows were kept' };
+      if (after.sizeBytes !== f.sizeBytes || after.modifiedAt.getTime() !== f.modifiedAt.getTime()) {
+        return {
+          file: f,
+          reason: `the file changed while it was being loaded (${f.sizeBytes} bytes modified ${f.modifiedAt.toISOString()}, then ${after.sizeBytes} bytes modified ${after.modifiedAt.toISOString()}); none of its rows were kept, the next run loads it`,
+        };
+      }
+      return null;
+    })
+    .filter((c) => c !== null);
+  if (changed.length === 0) return outcomes;
+  const target = sql.raw(engine.dialect.tableName(work.ref.catalog, work.ref.schema, work.ref.table));
+  await engine.run(deleteBatchFilesStatement(engine, target, changed.map((c) => c.file.path), args.runId), { idempotent: true });
+  const next = new Map(outcomes);
+  for (const { file, reason } of changed) {
+    args.logger?.warn({ path: file.path, table: work.name }, reason);
+    next.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+  }
+  return next;
+}
+
 function changedOnDisk(file: ListedFile): boolean {
   const loaded = file.loaded;
   if (!loaded) return false;
@@ -304,6 +390,8 @@ function runStatus(files: readonly FileResult[], sourceProblems: readonly Source
   if (dryRun) return 'SUCCESS';
   const ok = files.filter((f) => f.status === 'SUCCESS').length;
   if (ok === files.length) return 'SUCCESS';
+  // Every file FAILED (the engine could not load them): nothing of the run's work is done. All QUARANTINED stays PARTIAL: each was set aside with its reason.
+  if (files.every((f) => f.status === 'FAILED')) return 'FAILED';
   return 'PARTIAL';
 }
 
@@ -320,7 +408,7 @@ export function exitCodeFor(summary: Pick<RunSummary, 'status'>): 0 | 1 | 2 {
   }
 }
 
-/** The exit code of a run that threw: 3 when another run holds a table's lease or the embedded warehouse, else 1. */
+/** The exit code of a run that threw: 3 when another run holds (or took over) a table's lease or holds the embedded warehouse, else 1. */
 export function exitCodeForError(error: unknown): 1 | 3 {
-  return isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'WAREHOUSE_LOCKED') ? 3 : 1;
+  return isHubError(error) && (error.code === 'LEASE_HELD' || error.code === 'LEASE_LOST' || error.code === 'WAREHOUSE_LOCKED') ? 3 : 1;
 }

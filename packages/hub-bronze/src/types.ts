@@ -99,6 +99,8 @@ export interface RunBronzeOptions {
   readonly dryRun?: boolean | undefined;
   /** How long to wait for another run's lease on a table (default: fail at once). */
   readonly leaseWaitMs?: number | undefined;
+  /** A table lease's lifetime without renewal (default DELTALAKE_HUB_LEASE_TTL_SECONDS, else 120 s); the run renews it every quarter of that. */
+  readonly leaseTtlMs?: number | undefined;
   /** Test seams: called between a table's load and its tracker write. */
   readonly hooks?: { readonly afterLoad?: ((destTable: string) => void | Promise<void>) | undefined } | undefined;
 }

@@ -7,6 +7,8 @@ export type HubErrorCode =
   | 'ENGINE_UNAVAILABLE'
   | 'WAREHOUSE_LOCKED'
   | 'LEASE_HELD'
+  /** A run found that another run took over its table's lease (it had stopped renewing it), and stopped. */
+  | 'LEASE_LOST'
   | 'SOURCE_UNMAPPED'
   /** A read-only command needs a catalog or metadata table that nothing has created yet. */
   | 'CATALOG_MISSING'
@@ -103,10 +105,27 @@ export class EngineError extends HubError {
 export class LeaseHeldError extends HubError {
   readonly table: string;
   readonly holder: string;
-  constructor(table: string, holder: string, expiresAt: string) {
-    super('LEASE_HELD', `table ${table} is being loaded by run ${holder} (lease until ${expiresAt}); wait for it or retry after the lease expires`);
+  constructor(table: string, holder: string, expiresAt: string, where?: string) {
+    super(
+      'LEASE_HELD',
+      `table ${table} is being loaded by run ${holder}${where ? ` on ${where}` : ''} (lease until ${expiresAt}, renewed while that run lives); ` +
+        `wait for it (--lease-wait <seconds>), or if that run is dead, free the table with: deltalake-hub lease release ${table} --run ${holder}`,
+    );
     this.table = table;
     this.holder = holder;
+  }
+}
+
+/** The run's lease on a table was taken over (or released) by someone else: it writes nothing more. */
+export class LeaseLostError extends HubError {
+  readonly table: string;
+  constructor(table: string, runId: string, detail: string) {
+    super(
+      'LEASE_LOST',
+      `run ${runId} lost its lease on table ${table} (${detail}) and stopped before writing anything more; ` +
+        `run the job again to load what is left (see deltalake-hub lease list)`,
+    );
+    this.table = table;
   }
 }
 

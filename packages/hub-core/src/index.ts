@@ -1,5 +1,5 @@
 export { HUB_VERSION } from './version.js';
-export { HubError, ConfigError, ParameterError, SettingsError, EngineError, LeaseHeldError, formatIssue, isHubError, redactParams } from './errors.js';
+export { HubError, ConfigError, ParameterError, SettingsError, EngineError, LeaseHeldError, LeaseLostError, formatIssue, isHubError, redactParams } from './errors.js';
 export type { HubErrorCode, ConfigIssue } from './errors.js';
 export { loadSettings, isEngineName, SETTINGS_ENV, DEFAULT_WAREHOUSE } from './settings.js';
 export type { Settings } from './settings.js';

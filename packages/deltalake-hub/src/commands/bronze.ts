@@ -28,12 +28,13 @@ Exit codes:
      path or an unreachable engine is found before anything is written. A later failure (a
      --file-name matching several files of a table, an engine error outside a load) keeps what
      was done before it: the metadata tables, the merged file_config, and every table already
-     loaded and tracked; the next run carries on from there
+     loaded and tracked; the next run carries on from there. Also a run in which every file FAILED
   2  partial: some file FAILED or was QUARANTINED (the others loaded), or a config row's source
      folder could not be listed (missing, not a folder, unreadable)
   3  another run holds the lease on a destination table (--lease-wait <seconds> waits for it;
      tables loaded before it stay loaded), or, on the embedded engine, the warehouse file
-     (waited for up to DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS, default 30000; nothing written)
+     (waited for up to DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS, default 30000; nothing written);
+     or this run lost its lease to another run and stopped (see deltalake-hub lease list)
 
 With --json, stdout holds exactly one JSON document; logs and progress go to stderr.`;
 

@@ -65,20 +65,27 @@ describe('the Databricks rendering of a bronze run, held to a SQL warehouse\'s r
       ...DELTA_DDL_FILES.map(() => 'CREATE TABLE IF'),
       // The tracker's columns, for a table an older hub created (COLUMN_MIGRATIONS): this one has them, so no ALTER follows.
       'DESCRIBE `dev`.`bronze_metadata`.`load_tracker`',
+      'DESCRIBE `dev`.`bronze_metadata`.`load_lease`',
       'MERGE INTO `dev`.`bronze_metadata`.`file_config`',
       'SELECT lob, category,',
       'MERGE INTO `dev`.`bronze_metadata`.`load_lease`',
-      'SELECT run_id, expires_at',
+      'SELECT dest_table, run_id,',
       'SELECT COUNT(*) AS',
       `LIST '${raw}'`,
       'SELECT t.file_path, t.file_size,',
+      // The files' sizes and times as listed (LOADING rows), for reconcile after a crash.
+      'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`',
       'CREATE SCHEMA IF',
       'CREATE TABLE IF',
       'SELECT name, first_line,',
       'SELECT name, COUNT(*)',
       'COPY INTO `dev`.`falcon_bronze`.`raw_s0`',
       'SELECT _source_file AS',
+      // Listed again: a file that changed while it loaded is set aside.
+      `LIST '${raw}'`,
       'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`',
+      // The LOADING rows have served their purpose.
+      'DELETE FROM `dev`.`bronze_metadata`.`load_tracker`',
       'DELETE FROM `dev`.`bronze_metadata`.`load_lease`',
     ]);
     const glob = `${raw}{transactions_20240304_0.csv,transactions_20240305_1.csv,transactions_20240306_2.csv}`;
@@ -118,7 +125,8 @@ COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     expect(JSON.parse(String(merge.params['p1']))).toEqual([
       { lob: 'falcon', category: 'transactions', subcategory: 's0', file_pattern: 'transactions_*', source_path: raw, file_format: 'delimited', delimiter: ',', has_header: true, dest_catalog: 'dev', dest_schema: 'falcon_bronze', dest_table: 'raw_s0', is_active: true },
     ]);
-    const tracker = one(statements, 'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`');
+    const [intent, tracker] = by(statements, 'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`') as [CompiledStatement, CompiledStatement];
+    expect(JSON.parse(String(intent.params['p6'])).map((r: Record<string, unknown>) => r['load_status'])).toEqual(['LOADING', 'LOADING', 'LOADING']);
     expect(tracker.params['p1']).toBe('dev.falcon_bronze.raw_s0');
     expect(JSON.parse(String(tracker.params['p6'])).map((r: Record<string, unknown>) => [r['file_name'], r['load_status'], r['row_count']])).toEqual([
       ['transactions_20240304_0.csv', 'SUCCESS', 1],
@@ -203,16 +211,17 @@ COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     const merge = by(statements, 'MERGE INTO `dev`.`bronze_metadata`.`file_config`');
     expect(merge.map(params)).toEqual([2, 2]);
     expect(json(merge[0] as CompiledStatement).map((a) => a.length)).toEqual([30, 1]);
-    // 300 files over 30 tables: 10 per table, recorded by both runs.
+    // 300 files over 30 tables: 10 per table, recorded by both runs, each time before the load (LOADING) and after.
     const inserts = by(statements, 'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`');
-    expect(inserts).toHaveLength(60);
+    expect(inserts).toHaveLength(120);
     for (const s of inserts) expect([params(s), json(s)[0]?.length]).toEqual([6, 10]);
     const lookups = by(statements, 'SELECT t.file_path');
     for (const s of lookups) expect([params(s), json(s)[0]?.length]).toEqual([2, 10]);
     const supersede = by(statements, 'MERGE INTO `dev`.`bronze_metadata`.`load_tracker`');
     // Files i go to table i % 30, and i % 10 of 7 or 9 is quarantined: tables 7, 9, 17, 19, 27 and 29 load nothing, the other 24 all 10 files.
     expect(supersede).toHaveLength(24);
-    for (const s of supersede) expect([params(s), json(s)[0]?.length]).toEqual([2, 10]);
+    // The paths, the table and the run whose rows stay SUCCESS.
+    for (const s of supersede) expect([params(s), json(s)[0]?.length]).toEqual([3, 10]);
     const deletes = by(statements, /^MERGE INTO `dev`\.`falcon_bronze`\.`raw_s\d+` AS b/);
     expect(deletes).toHaveLength(24);
     for (const s of deletes) expect([params(s), json(s)[0]?.length]).toEqual([1, 10]);

@@ -24,6 +24,14 @@ ON b._source_file = s.file_path
 WHEN MATCHED THEN DELETE`;
 }
 
+/** Removes one batch's rows of these files (files that changed while that batch loaded them). */
+export function deleteBatchFilesStatement(engine: Engine, target: Sql, paths: readonly string[], batchId: string): Sql {
+  return sql`MERGE INTO ${target} AS b
+USING (SELECT DISTINCT file_path FROM (${pathRows(engine, paths)}) AS p) AS s
+ON b._source_file = s.file_path AND b._batch_id = ${batchId}
+WHEN MATCHED THEN DELETE`;
+}
+
 export function rowsToListedFiles(rows: readonly Row[], config: FileConfigRow): ListedFile[] {
   return rows.map((r) => ({
     config,

@@ -102,6 +102,14 @@ ORDER BY d.file_date, d.name`;
       }
 
       const columns = new Map([...staged.columns].filter(([name]) => name !== CORRUPT));
+      // As on DuckDB: a group none of whose columns is the table's is set aside (usually the wrong delimiter), never added to it.
+      const dataColumns = [...tableColumns.keys()].filter((c) => !['_source_file', '_batch_id', '_ingested_at'].includes(c));
+      if (dataColumns.length > 0 && columns.size > 0 && ![...columns.keys()].some((c) => tableColumns.has(c.toLowerCase()))) {
+        const reason = `none of its columns (${[...columns.keys()].slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`;
+        for (const f of files) if (!outcomes.has(f.path)) outcomes.set(f.path, { status: 'QUARANTINED', rows: 0, reason });
+      }
+      // A group whose files were all set aside creates and widens nothing.
+      if (files.every((f) => outcomes.has(f.path))) continue;
       if (tableColumns.size === 0) {
         await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
         await engine.run(
@@ -120,7 +128,13 @@ ORDER BY d.file_date, d.name`;
           .map(([name, type]) => ({ name, type, tableType: tableColumns.get(name.toLowerCase()) as string }))
           .filter((c) => c.tableType !== undefined && c.tableType.toLowerCase() !== c.type.toLowerCase());
         if (clashing.length > 0) {
-          const conditions = clashing.map((c) => ({ ...c, sql: sql`(${sql.column(c.name)} IS NOT NULL AND try_cast(${sql.column(c.name)} AS ${sql.raw(safeType(c.tableType))}) IS NULL)` }));
+          // A value that does not fit (try_cast gives NULL) or that the table's type would change (5.5 into BIGINT: cast back, it differs), as DuckDB's check.
+          const conditions = clashing.map((c) => {
+            const value = sql.column(c.name);
+            const fitted = sql`try_cast(${value} AS ${sql.raw(safeType(c.tableType))})`;
+            const lossy = NESTED.test(c.type) || NESTED.test(c.tableType) ? sql.empty : sql` OR CAST(${fitted} AS ${sql.raw(safeType(c.type))}) <> ${value}`;
+            return { ...c, sql: sql`(${value} IS NOT NULL AND (${fitted} IS NULL${lossy}))` };
+          });
           const found = await engine.query(
             sql`SELECT ${FILE_NAME} AS name, ${sql.join(conditions.map((c, i) => sql`MAX(CASE WHEN ${c.sql} THEN 1 ELSE 0 END) AS ${sql.raw(`clash_${i}`)}`))} FROM ${STAGE} WHERE ${sql.join(conditions.map((c) => c.sql), sql` OR `)} GROUP BY 1`,
           );
@@ -157,6 +171,9 @@ ORDER BY d.file_date, d.name`;
     }
   },
 };
+
+/** Types whose values are compared whole only when both sides are nested alike. */
+const NESTED = /^\s*(array|map|struct)\b/i;
 
 interface Group {
   readonly directory: string;

@@ -21,6 +21,8 @@ export interface Driver {
   /** Whether a failure is transient (throttling, unavailable, connection reset). */
   isRetryable(error: unknown): boolean;
   close(): Promise<void>;
+  /** A second, independent session on the same server (a lease heartbeat runs there while a long statement runs here). */
+  openSibling?(): Promise<Driver>;
 }
 
 export interface RetryPolicy {
@@ -66,8 +68,10 @@ export class Engine {
   private readonly retry: RetryPolicy;
   private readonly prepareCatalogHook: ((catalog: string) => Promise<void>) | undefined;
   private readonly preparedCatalogs = new Set<string>();
+  private readonly options: EngineOptions;
   private count = 0;
   private retries = 0;
+  private writeGuard: (() => void | Promise<void>) | undefined;
 
   constructor(name: EngineName, dialect: Dialect, driver: Driver, capabilities: Partial<Capabilities>, options: EngineOptions = {}) {
     this.name = name;
@@ -77,6 +81,23 @@ export class Engine {
     this.logger = options.logger;
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.prepareCatalogHook = options.prepareCatalog;
+    this.options = options;
+  }
+
+  /**
+   * An engine over a session of its own, or null where the driver has one session only (the
+   * embedded engine). Its statements are not counted here and logged at info level and above.
+   */
+  async openSibling(): Promise<Engine | null> {
+    if (!this.driver.openSibling) return null;
+    const driver = await this.driver.openSibling();
+    const logger = this.logger?.child({ session: 'sibling' }, { level: 'info' });
+    return new Engine(this.name, this.dialect, driver, this.capabilities, { ...this.options, logger });
+  }
+
+  /** `check` runs before every statement that may write, and may throw to stop it (a lease lost to another run). */
+  guardWrites(check: (() => void | Promise<void>) | undefined): void {
+    this.writeGuard = check;
   }
 
   /** Statements executed so far (retries are not counted twice). */
@@ -109,7 +130,9 @@ export class Engine {
 
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     const statement = this.compile(query);
-    const idempotent = options.idempotent ?? (READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql));
+    const isRead = READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql);
+    if (!isRead && this.writeGuard) await this.writeGuard();
+    const idempotent = options.idempotent ?? isRead;
     const perStatement: ExecuteOptions = options.stagingAllowedLocalPath === undefined ? {} : { stagingAllowedLocalPath: options.stagingAllowedLocalPath };
     this.count += 1;
     for (let attempt = 1; ; attempt++) {

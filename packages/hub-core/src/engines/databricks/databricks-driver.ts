@@ -141,6 +141,11 @@ export class DatabricksDriver implements Driver {
     return driver;
   }
 
+  /** A client and session of their own, on the same warehouse. */
+  openSibling(): Promise<DatabricksDriver> {
+    return DatabricksDriver.open(this.connection, this.options);
+  }
+
   async execute(statement: CompiledStatement, options: ExecuteOptions = {}): Promise<Row[]> {
     const deadline = new Deadline(this.options.statementDeadlineMs ?? 0);
     try {

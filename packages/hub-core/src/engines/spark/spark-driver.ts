@@ -97,6 +97,12 @@ export class SparkDriver implements Driver {
     return this.serialize(() => this.run(statement));
   }
 
+  async openSibling(): Promise<SparkDriver> {
+    const sibling = new SparkDriver(this.options);
+    await sibling.connect();
+    return sibling;
+  }
+
   isRetryable(error: unknown): boolean {
     if (error instanceof SparkConnectionError) return true;
     if (error instanceof SparkSqlError) return DELTA_CONFLICT.test(error.message);
