@@ -64,6 +64,9 @@ ORDER BY d.file_date, d.name`;
     const outcomes = new Map<string, FileOutcome>();
     const target = targetName(engine, request.table);
     let tableColumns = await describeTable(engine, request.table);
+    // The wrong-delimiter screen judges each group against the table as it was before this run, as DuckDB does:
+    // groups of one run with different headers widen a new table, they do not screen each other out.
+    const columnsBefore = new Set([...tableColumns.keys()].filter((c) => !['_source_file', '_batch_id', '_ingested_at'].includes(c)));
     if (request.replacePaths.length > 0 && tableColumns.size > 0) {
       await engine.run(deleteFilesStatement(engine, target, request.replacePaths));
     }
@@ -103,8 +106,7 @@ ORDER BY d.file_date, d.name`;
 
       const columns = new Map([...staged.columns].filter(([name]) => name !== CORRUPT));
       // As on DuckDB: a group none of whose columns is the table's is set aside (usually the wrong delimiter), never added to it.
-      const dataColumns = [...tableColumns.keys()].filter((c) => !['_source_file', '_batch_id', '_ingested_at'].includes(c));
-      if (dataColumns.length > 0 && columns.size > 0 && ![...columns.keys()].some((c) => tableColumns.has(c.toLowerCase()))) {
+      if (columnsBefore.size > 0 && columns.size > 0 && ![...columns.keys()].some((c) => columnsBefore.has(c.toLowerCase()))) {
         const reason = `none of its columns (${[...columns.keys()].slice(0, 5).join(', ')}) is a column of the table: check the delimiter and the header`;
         for (const f of files) if (!outcomes.has(f.path)) outcomes.set(f.path, { status: 'QUARANTINED', rows: 0, reason });
       }
