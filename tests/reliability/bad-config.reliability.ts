@@ -1,4 +1,4 @@
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_CASE_FILE, CONFIG_CASES, SEED_CONFIG_CSV, type ConfigCase } from '../../packages/hub-bronze/src/config/bad-config-cases.js';
@@ -53,6 +53,8 @@ describe('bad-config', () => {
     seeded = tempDir('wh-seeded');
     const dir = tempDir('cfg-seed');
     writeFile(join(dir, 'config.csv'), SEED_CONFIG_CSV);
+    // Its source folders exist and are empty: a folder that is missing is a config row not done (exit 2), not a quiet day.
+    for (const [, folder] of SEED_CONFIG_CSV.matchAll(/abfss:\/\/raw@storage\.dfs\.core\.windows\.net\/([^,]*)/g)) mkdirSync(join(dir, folder as string), { recursive: true });
     const run = await runCli(['bronze', 'run', '--json', '--config', 'config.csv', '--var', `catalog=${CATALOG}`, '--warehouse', seeded, '--as-of', '2024-03-10', '--source-root', `abfss://raw@storage.dfs.core.windows.net/=${dir}/`], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     fileConfigBefore = await fileConfig(seeded);

@@ -49,7 +49,9 @@ async function runOnce() {
         runId: options.runId,
         onProgress: (event) => {
           // A table's files are listed (the run holds the warehouse), or its tracker rows are written.
-          report(event.kind === 'table-start' ? `listed ${event.table}` : `tracked ${event.table}`);
+          // Other events (a table's listing begins, checks) say nothing of where the load is.
+          if (event.kind === 'table-start') report(`listed ${event.table}`);
+          else if (event.kind === 'table-done') report(`tracked ${event.table}`);
           if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die();
           if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die();
         },
