@@ -23,6 +23,7 @@ describe('createSpoke', () => {
       'configs/bronze/eagle_config.csv',
       'databricks.yml',
       'package.json',
+      'raw/eagle/events/README.md',
       'raw/eagle/transactions/transactions_2024-01-15.csv',
       'raw/eagle/transactions/transactions_2024-01-16.csv',
       'resources/eagle_gold_job.yml',
