@@ -272,8 +272,8 @@ describe.sequential('the hub released to a registry and pinned by a spoke', () =
     expect(summary.hubVersion).toBe(X);
     expect(summary.files.map((f) => f.path.split('/').pop()).sort()).toEqual(files);
     expect(summary.files.reduce((sum, f) => sum + f.rows, 0)).toBe(rows);
-    const status = JSON.parse(ok('npx deltalake-hub status --catalog dev_catalog --json', SPOKE, npm10).stdout) as Record<string, unknown>[];
-    expect(status.map((r) => r['load_status'])).toEqual(files.map(() => 'SUCCESS'));
+    const status = JSON.parse(ok('npx deltalake-hub status --catalog dev_catalog --json', SPOKE, npm10).stdout) as { loads: { status: string }[] };
+    expect(status.loads.map((r) => r.status)).toEqual(files.map(() => 'SUCCESS'));
     expect(trackerVersions()).toEqual(files.map(() => X));
   });
 
