@@ -316,7 +316,8 @@ async function checkValues(engine: Engine, groups: readonly ScanGroup[], expecte
   for (const row of rows) {
     const hit = files.get(String(row['path']));
     if (!hit) continue;
-    const columns = flags.filter((i) => row[`clash_${i}`] === 1).flatMap((i) => (clashing.get(i) ?? []).filter((c) => hit.group.columns.has(c.name)));
+    // A flag is shared by every group with a clashing column of that name: only this file's group's entry is its clash.
+    const columns = flags.filter((i) => row[`clash_${i}`] === 1).flatMap((i) => (clashing.get(i) ?? []).filter((c) => hit.group.columns.get(c.name) === c.type).slice(0, 1));
     quarantine(hit.file, clashReason(columns, hit.group.columns));
   }
 }

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
@@ -7,7 +8,7 @@ import {
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
-import { findLines, malformedRecordReason, mixedEndingReason, openQuoteReason } from './csv-lines.js';
+import { explainDelimited, findLines, malformedRecordReason, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { csvReaderOptions, ENDS_INSIDE_QUOTE, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineKeys, type LineEnding } from './first-line.js';
 import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
@@ -80,11 +81,28 @@ ORDER BY d.file_date, d.name`;
       else firstLines.set(file, first);
     }
     for (const group of groups(request.files.filter((f) => !outcomes.has(f.path)), firstLines)) {
-      let files = group.files.filter((f) => !outcomes.has(f.path));
-      if (files.length === 0) continue;
+      // A file the engine cannot read fails the group's statement: it is set aside and the group's statements run again without it, as on DuckDB.
+      for (;;) {
+        const files = group.files.filter((f) => !outcomes.has(f.path));
+        if (files.length === 0) break;
+        try {
+          await loadGroup({ ...group, files });
+          break;
+        } catch (error) {
+          const unreadable = await unreadableFiles(engine, error, group, files);
+          if (unreadable.size === 0) throw error;
+          for (const [file, reason] of unreadable) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason });
+        }
+      }
+    }
+    return { outcomes };
+
+    /** One group's statements: stage, checks, create or widen the table, type check, one INSERT (a Delta commit: all of it or none). */
+    async function loadGroup(group: Group): Promise<void> {
+      let files = group.files;
       const staged = group.format === 'parquet' ? await stageParquet(engine, files, tableColumns, outcomes) : await stageDelimited(engine, { ...group, files }, outcomes);
       files = files.filter((f) => !outcomes.has(f.path));
-      if (!staged || files.length === 0) continue;
+      if (!staged || files.length === 0) return;
 
       const checks = await engine.query(checkStatement(staged, group.ending));
       const byName = new Map(files.map((f) => [f.name, f]));
@@ -111,7 +129,7 @@ ORDER BY d.file_date, d.name`;
         for (const f of files) if (!outcomes.has(f.path)) outcomes.set(f.path, { status: 'QUARANTINED', rows: 0, reason });
       }
       // A group whose files were all set aside creates and widens nothing.
-      if (files.every((f) => outcomes.has(f.path))) continue;
+      if (files.every((f) => outcomes.has(f.path))) return;
       if (tableColumns.size === 0) {
         await engine.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(engine.dialect.schemaName(request.table.catalog, request.table.schema))}`, { idempotent: true });
         await engine.run(
@@ -131,10 +149,11 @@ ORDER BY d.file_date, d.name`;
           .filter((c) => c.tableType !== undefined && c.tableType.toLowerCase() !== c.type.toLowerCase());
         if (clashing.length > 0) {
           // A value that does not fit (try_cast gives NULL) or that the table's type would change (5.5 into BIGINT: cast back, it differs), as DuckDB's check.
+          // Text is only required to fit, as on DuckDB: '007' is the number 7, not a lossy value.
           const conditions = clashing.map((c) => {
             const value = sql.column(c.name);
             const fitted = sql`try_cast(${value} AS ${sql.raw(safeType(c.tableType))})`;
-            const lossy = NESTED.test(c.type) || NESTED.test(c.tableType) ? sql.empty : sql` OR CAST(${fitted} AS ${sql.raw(safeType(c.type))}) <> ${value}`;
+            const lossy = NESTED.test(c.type) || NESTED.test(c.tableType) || /^string$/i.test(c.type) ? sql.empty : sql` OR CAST(${fitted} AS ${sql.raw(safeType(c.type))}) <> ${value}`;
             return { ...c, sql: sql`(${value} IS NOT NULL AND (${fitted} IS NULL${lossy}))` };
           });
           const found = await engine.query(
@@ -148,13 +167,12 @@ ORDER BY d.file_date, d.name`;
         }
       }
       const good = files.filter((f) => !outcomes.has(f.path));
-      if (good.length === 0) continue;
+      if (good.length === 0) return;
       // Every file the view reads but that did not pass is excluded, whichever check set it aside.
       const excluded = staged.files.filter((f) => outcomes.has(f.path)).map((f) => f.name);
       await engine.run(insertStatement(engine, request, { ...group, files }, [...columns.keys()], excluded));
       for (const f of good) outcomes.set(f.path, { status: 'SUCCESS', rows: rows.get(f.path) ?? 0 });
     }
-    return { outcomes };
   },
 
   async tableExists(engine, table) {
@@ -173,6 +191,56 @@ ORDER BY d.file_date, d.name`;
     }
   },
 };
+
+/** Spark's errors for a file it cannot read (removed after the listing, unreadable); only these lead to probing files one by one. */
+const FILE_READ_ERROR = /FileNotFound|FILE_NOT_EXIST|FAILED_READ_FILE|PATH_NOT_FOUND|Path does not exist|does not exist|Error while reading file|Permission denied|AccessDenied|Access Denied/i;
+
+/**
+ * The files of a failed group the engine cannot read, each with its reason: the file the error
+ * names (longest path first, so `a.csv` is not taken for `a.csv.1`); when it names none but is a
+ * read error, each file read on its own (a statement per file on this failure path only).
+ * Empty when the failure is not a file's: the caller fails the table as before.
+ */
+async function unreadableFiles(engine: Engine, error: unknown, group: Group, files: readonly ListedFile[]): Promise<Map<ListedFile, string>> {
+  const found = new Map<ListedFile, string>();
+  if (!(error instanceof EngineError)) return found;
+  const message = messageOf(error);
+  const named = [...files].sort((a, b) => b.physical.length - a.physical.length).find((f) => message.includes(f.physical));
+  if (named) return found.set(named, await readFailure(engine, message, named));
+  if (!FILE_READ_ERROR.test(message) || files.length === 0) return found;
+  for (const file of files) {
+    const reader = sql.raw(group.format === 'parquet' ? 'parquet' : 'text');
+    try {
+      await engine.query(sql`SELECT COUNT(*) AS n FROM ${reader}.${sql.column(globOf(group.directory, [file]))}`);
+    } catch (probeError) {
+      if (!(probeError instanceof EngineError)) throw probeError;
+      found.set(file, await readFailure(engine, messageOf(probeError), file));
+    }
+  }
+  return found;
+}
+
+/**
+ * `could not read the file: <why>`: where the hub reads the engine's files, its own words when it
+ * cannot open the file either (the same as DuckDB's and as the first-line read's); otherwise the
+ * line of the engine's error that names the file, without the job and exception class around it.
+ */
+async function readFailure(engine: Engine, message: string, file: ListedFile): Promise<string> {
+  if (engine.capabilities.localFilesOnly) {
+    const local = await open(file.physical, 'r').then(
+      (handle) => handle.close().then(() => null),
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (local !== null) return `could not read the file: ${local}`;
+  }
+  const line = message.split('\n').find((l) => l.includes(file.physical)) ?? message.split('\n')[0] ?? message;
+  const words = line.slice(line.lastIndexOf('Exception: ') >= 0 ? line.lastIndexOf('Exception: ') + 'Exception: '.length : 0).trim();
+  return `could not read the file: ${words.slice(0, 300)}`;
+}
+
+function messageOf(error: EngineError): string {
+  return error.cause instanceof Error ? error.cause.message : error.message;
+}
 
 /** Types whose values are compared whole only when both sides are nested alike. */
 const NESTED = /^\s*(array|map|struct)\b/i;
@@ -245,6 +313,14 @@ async function stageDelimited(engine: Engine, group: Group, outcomes: Map<string
   const probe = sql`CREATE OR REPLACE TEMPORARY VIEW ${PROBE} USING csv OPTIONS (path ${sql.literal(globOf(group.directory, files))}, ${csvOptions(group.config, group.ending)})`;
   await engine.run(probe, { idempotent: true });
   const columns = describe(await engine.query(sql`DESCRIBE ${PROBE}`));
+  // Spark names a column from whatever its CSV reader took for the header: a NUL there (binary content whose first line the hub took for text) can be no column.
+  if ([...columns.keys()].some((name) => name.length === 0 || name.includes('\u0000'))) {
+    for (const file of files) {
+      const explained = engine.capabilities.localFilesOnly ? await explainDelimited(file.physical, file.config.delimiter ?? ',').catch(() => null) : null;
+      outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: explained ?? 'line 1: not a delimited text file: the header gives a column name with a NUL character' });
+    }
+    return null;
+  }
   await engine.run(stageView(group, columns), { idempotent: true });
   const text = await engine.query(textCheckStatement(group.directory, files, group.config.delimiter ?? ','));
   const byName = new Map(files.map((f) => [f.name, f]));
@@ -322,13 +398,43 @@ async function stageParquet(engine: Engine, files: readonly ListedFile[], tableC
         .filter((c) => c.tableType !== undefined && c.tableType.toLowerCase() !== c.type.toLowerCase());
       if (clashes.length > 0) outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: clashReason(clashes, columns) });
     } catch (error) {
-      const message = error instanceof EngineError && error.cause instanceof Error ? error.cause.message : String(error);
-      outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: `not a readable parquet file: ${(message.split('\n')[0] ?? message).slice(0, 300)}` });
+      const message = error instanceof EngineError ? messageOf(error) : String(error);
+      outcomes.set(file.path, { status: 'QUARANTINED', rows: 0, reason: await parquetFailure(engine, file, message) });
     }
   }
   const remaining = files.filter((f) => !outcomes.has(f.path));
   if (remaining.length === 0) return null;
   return { files: remaining, columns: await attempt(remaining), hasCorruptColumn: false };
+}
+
+/**
+ * Why Spark cannot read a parquet file. Its Thrift server says only that a task failed, so where
+ * the hub reads the engine's files it looks itself: a file it cannot open, the magic bytes
+ * (`PAR1`) at both ends, the footer's length. Otherwise the engine's first line.
+ */
+async function parquetFailure(engine: Engine, file: ListedFile, message: string): Promise<string> {
+  const engineWords = `not a readable parquet file: ${(message.split('\n')[0] ?? message).slice(0, 300)}`;
+  if (!engine.capabilities.localFilesOnly) return engineWords;
+  let handle;
+  try {
+    handle = await open(file.physical, 'r');
+  } catch (error) {
+    return `could not read the file: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(8);
+    await handle.read(head, 0, 4, 0);
+    await handle.read(tail, 0, 8, Math.max(0, size - 8));
+    if (size < 12 || tail.subarray(4).toString('latin1') !== 'PAR1') return 'not a readable parquet file: no magic bytes (PAR1) at the end of the file';
+    if (head.toString('latin1') !== 'PAR1') return 'not a readable parquet file: no magic bytes (PAR1) at the start of the file';
+    const footer = tail.readUInt32LE(0);
+    if (footer > size - 12) return `not a readable parquet file: footer length error: the footer says ${footer} bytes, the file has ${size}`;
+    return engineWords;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
