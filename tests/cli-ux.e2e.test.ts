@@ -113,7 +113,7 @@ function shape(statement: string): string {
 }
 
 describe('bronze plan is the run, and writes nothing', () => {
-  it('shows values inline, creates no file, and a run executes the metadata and listing statements it shows', () => {
+  it('shows values inline, creates no file, and a run executes the statements it shows, in order', () => {
     const { warehouse, common } = spoke();
     const planned = cli(['bronze', 'plan', ...common, '--category', 'events']);
     expect(planned.code, planned.stderr).toBe(0);
@@ -127,12 +127,12 @@ describe('bronze plan is the run, and writes nothing', () => {
     // At info a plan logs no start or end of a run, and nothing that reads like a status.
     expect(planned.stderr).not.toMatch(/starting|finished|SUCCESS/);
 
-    const doc = JSON.parse(cli(['bronze', 'plan', ...common, '--category', 'events', '--json']).stdout) as { plan: { metadata: string[]; tables: { listing: string[]; statements: string[] }[] } };
+    const doc = JSON.parse(cli(['bronze', 'plan', ...common, '--category', 'events', '--json']).stdout) as { plan: { metadata: string[]; tables: { statements: string[] }[] } };
     expect(readdirSync(warehouse)).toEqual([]);
-    const shown = [...doc.plan.metadata, ...doc.plan.tables.flatMap((t) => t.listing)];
+    const shown = [...doc.plan.metadata, ...doc.plan.tables.flatMap((t) => t.statements)];
     expect(shown.join('\n')).toContain(`'${PREFIX}falcon/events/'`);
 
-    // The run logs each statement at debug (JSON lines): every metadata and listing statement the plan showed is among them.
+    // The run logs each statement at debug (JSON lines): they are the plan's, in order (values aside: the run binds them).
     const run = cli(['bronze', 'run', ...common, '--category', 'events', '--log-level', 'debug', '--log-format', 'json']);
     expect(run.code, run.stderr).toBe(0);
     const executed = run.stderr
@@ -141,7 +141,7 @@ describe('bronze plan is the run, and writes nothing', () => {
       .map((l) => JSON.parse(l) as { msg: string; sql?: string })
       .filter((e) => e.msg === 'statement')
       .map((e) => shape(e.sql ?? ''));
-    for (const statement of shown) expect(executed).toContain(shape(statement));
+    expect(executed).toEqual(shown.map(shape));
     expect(doc.plan.tables[0]?.statements.join('\n')).toMatch(/^INSERT INTO "ux_cat"\."falcon_bronze"\."clicks_raw"/m);
     expect(executed.some((e) => e.startsWith('INSERT INTO "ux_cat"."falcon_bronze"."clicks_raw"'))).toBe(true);
   });
