@@ -4,7 +4,7 @@ import { readConfig } from './config/read-config.js';
 import { applyDdl, metadataTable } from './ddl.js';
 import { LeaseKeeper, LeaseTable, leaseTtlMs } from './lease.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
-import type { BronzeAdapter, FileOutcome, ListedFile, TableRef } from './loaders/bronze-adapter.js';
+import type { BronzeAdapter, FileOutcome, ListedFile, ListRequest, TableRef } from './loaders/bronze-adapter.js';
 import { deleteBatchFilesStatement } from './loaders/shared.js';
 import { bronzeAdapterFor } from './loaders/index.js';
 import { checkSelection, fileConfigMerge, selectConfigQuery, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
@@ -20,16 +20,22 @@ import { loadWindow, type LoadWindow } from './window.js';
 export interface BronzePlan {
   readonly window: LoadWindow;
   /** DDL (IF NOT EXISTS) and its column checks, the file_config MERGE and the config SELECT, in the order a run issues them. */
-  readonly metadata: readonly JournalEntry[];
+  readonly metadata: readonly string[];
+  /** The same statements as journal entries (read or write, and what the plan did not run). */
+  readonly metadataJournal: readonly JournalEntry[];
   readonly tables: readonly PlannedTable[];
   readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
 }
 
 export interface PlannedTable {
   readonly destTable: string;
+  /** The listing statements of the table's config rows (also in `statements`). */
+  readonly listing: readonly string[];
   readonly files: readonly ListedFile[];
   /** Every statement of the table, in order: lease, reconcile, listing, tracker, load, tracker, release. */
-  readonly statements: readonly JournalEntry[];
+  readonly statements: readonly string[];
+  /** The same statements as journal entries. */
+  readonly journal: readonly JournalEntry[];
 }
 
 interface TableWork {
@@ -43,6 +49,7 @@ interface TableWork {
  * Parameters and config are checked before anything is written.
  */
 export async function runBronze(params: JobParameters, options: RunBronzeOptions): Promise<RunSummary> {
+  if (options.dryRun) return (await planBronze(params, options)).summary;
   return (await execute(params, options)).summary;
 }
 
@@ -54,7 +61,7 @@ export async function planBronze(params: JobParameters, options: RunBronzeOption
   const stop = engine.observe((entry) => current.push(entry));
   try {
     const planned = await engine.plan(() => execute(params, { ...options, onTable: (statements) => (current = statements) }));
-    return { summary: planned.summary, plan: { ...planned.plan, metadata } };
+    return { summary: planned.summary, plan: { ...planned.plan, metadata: metadata.map((e) => e.text), metadataJournal: metadata } };
   } finally {
     stop();
   }
@@ -111,6 +118,16 @@ async function execute(params: JobParameters, options: ExecuteOptions): Promise<
     for (const work of groupByTable(configs)) {
       const statements: JournalEntry[] = [];
       options.onTable?.(statements);
+      // The statements of the table's listings, which a plan also shows on their own.
+      const listing: JournalEntry[] = [];
+      const listFiles = async (request: ListRequest) => {
+        const from = statements.length;
+        try {
+          return await adapter.listFiles(engine, request);
+        } finally {
+          listing.push(...statements.slice(from));
+        }
+      };
       let keeper: LeaseKeeper | undefined;
       const toLoad: ListedFile[] = [];
       try {
@@ -134,7 +151,7 @@ async function execute(params: JobParameters, options: ExecuteOptions): Promise<
           const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
           let listed: ListedFile[];
           try {
-            listed = await adapter.listFiles(engine, request);
+            listed = await listFiles(request);
           } catch (error) {
             const problem = await adapter.sourceProblem(engine, location).catch(() => null);
             if (problem === null) throw error;
@@ -212,7 +229,7 @@ async function execute(params: JobParameters, options: ExecuteOptions): Promise<
           await keeper.stop();
         }
         await tracker.releaseLease(work.name, runId);
-        planTables.push({ destTable: work.name, files: toLoad, statements });
+        planTables.push({ destTable: work.name, listing: listing.map((e) => e.text), files: toLoad, statements: statements.map((e) => e.text), journal: statements });
       }
     }
   } finally {
@@ -234,7 +251,7 @@ async function execute(params: JobParameters, options: ExecuteOptions): Promise<
     outsideWindow,
   };
   logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, engine.isPlanning ? 'bronze plan finished' : 'bronze run finished');
-  return { summary, plan: { window, metadata: [], tables: planTables, changedSinceLoad } };
+  return { summary, plan: { window, metadata: [], metadataJournal: [], tables: planTables, changedSinceLoad } };
 }
 
 /**

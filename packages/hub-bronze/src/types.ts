@@ -95,6 +95,8 @@ export interface RunBronzeOptions {
   readonly onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Run id; generated when absent. */
   readonly runId?: string | undefined;
+  /** @deprecated use `planBronze`: `runBronze` with it returns the plan's summary, writing nothing. */
+  readonly dryRun?: boolean | undefined;
   /** How long to wait for another run's lease on a table (default: fail at once). */
   readonly leaseWaitMs?: number | undefined;
   /** A table lease's lifetime without renewal (default DELTALAKE_HUB_LEASE_TTL_SECONDS, else 120 s); the run renews it every quarter of that. */

@@ -153,12 +153,12 @@ export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
     '',
     `-- the ${summary.statements} statements a run issues, in order; the plan ran the reads and none of the writes`,
     '-- metadata: a run creates what is missing, merges the config, selects the rows',
-    ...statementLines(plan.metadata),
+    ...statementLines(plan.metadataJournal),
   ];
   for (const table of plan.tables) {
     lines.push('', `-- ${table.destTable}: ${table.files.length === 0 ? 'nothing new to load' : `${table.files.length} file(s) to load`}`);
     for (const file of table.files) lines.push(`--   ${file.path} (${file.fileDate})`);
-    lines.push(...statementLines(table.statements));
+    lines.push(...statementLines(table.journal));
   }
   if (files > 0) lines.push('', CONDITIONAL_NOTE);
   return lines.join('\n');
@@ -168,9 +168,9 @@ export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
 function planDocument(plan: BronzePlan) {
   const notRun = (entries: readonly JournalEntry[]) => entries.flatMap((e, index) => (e.notRun ? [{ index, reason: e.notRun }] : []));
   return {
-    metadata: plan.metadata.map((e) => e.text),
-    metadataNotRun: notRun(plan.metadata),
-    tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), statements: t.statements.map((e) => e.text), notRun: notRun(t.statements) })),
+    metadata: plan.metadata,
+    metadataNotRun: notRun(plan.metadataJournal),
+    tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), listing: t.listing, statements: t.statements, notRun: notRun(t.journal) })),
   };
 }
 

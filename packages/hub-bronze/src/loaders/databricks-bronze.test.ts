@@ -433,7 +433,7 @@ GROUP BY _metadata.file_name`);
     const { plan } = await planBronze({ asOf: '2024-03-10' }, { engine, configPath: config, variables: { catalog: 'dev' }, runId: 'plan-1' });
     // Reads only reach the warehouse: a plan writes nothing.
     expect(statements.filter((s) => !/^(SELECT|LIST|DESCRIBE|WITH)\b/.test(s.sql))).toEqual([]);
-    const shown = [...plan.metadata, ...plan.tables.flatMap((t) => t.statements)];
+    const shown = [...plan.metadataJournal, ...plan.tables.flatMap((t) => t.journal)];
     for (const entry of shown) expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: entry.text, params: {} })).not.toThrow();
 
     const ran = new WarehouseModel();
