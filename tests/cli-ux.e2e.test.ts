@@ -124,6 +124,10 @@ describe('bronze plan is the run, and writes nothing', () => {
     expect(planned.stdout).toContain(`--   ${PREFIX}falcon/events/clicks_20240310.csv (2024-03-10)`);
     expect(planned.stdout).not.toMatch(/\$p\d/);
     expect(planned.stdout).not.toMatch(/CAST\(CAST\(/);
+    // Every statement of the run, the lease's among them, then the line naming what a run adds only when a write goes wrong.
+    expect(planned.stdout).toMatch(/^MERGE INTO "ux_cat"\."bronze_metadata"\."load_lease"/m);
+    expect(planned.stdout).toMatch(/^-- not run by the plan: it reads what the statements above write\nSELECT dest_table, run_id, holder/m);
+    expect(planned.stdout.trimEnd().split('\n').at(-1)).toMatch(/^-- a run adds statements only when a write goes wrong: /);
     // At info a plan logs no start or end of a run, and nothing that reads like a status.
     expect(planned.stderr).not.toMatch(/starting|finished|SUCCESS/);
 

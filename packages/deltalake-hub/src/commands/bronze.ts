@@ -135,7 +135,7 @@ const NOT_RUN: Record<NonNullable<JournalEntry['notRun']>, string | null> = {
 
 /** The conditional statements, named once when a table has files to load (docs/cli.md, bronze plan). */
 export const CONDITIONAL_NOTE =
-  '-- a run adds statements only when something goes wrong: a step repeated without a file it sets aside, the removal of rejected rows (DuckDB), of a file that changed while loading, or of rows that did not land whole (Databricks); reconcile\'s writes after a crash';
+  "-- a run adds statements only when a write goes wrong: DuckDB's load again without a file its scan failed on, or the removal of rejected rows; the removal of a file's rows when it changed while loading, or (Databricks) did not land whole; the lease again while another run holds it";
 
 function statementLines(entries: readonly JournalEntry[]): string[] {
   return entries.flatMap((e) => {
