@@ -93,8 +93,8 @@ async function migrateColumns(engine: Engine, catalog: string, files: readonly D
   for (const table of new Set(COLUMN_MIGRATIONS.filter((m) => files.includes(`${m.table}.sql`)).map((m) => m.table))) {
     const name = metadataTable(engine, catalog, table);
     const present = await columnNames(engine, name);
-    // Only a plan finds no columns (it did not run the CREATE above): the table a run creates has every column.
-    if (present.size === 0) continue;
+    // A plan that finds no table (it did not run the CREATE above) takes it as the CREATE makes it: every column.
+    if (present.size === 0 && engine.isPlanning) continue;
     for (const migration of COLUMN_MIGRATIONS.filter((m) => m.table === table && !present.has(m.column))) {
       const alter = sql`ALTER TABLE ${name} ADD COLUMN ${sql.id(migration.column)} ${sql.raw(engine.dialect.types[migration.type])}`;
       try {
