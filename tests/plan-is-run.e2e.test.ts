@@ -95,6 +95,9 @@ for (const target of await enginesUnderTest()) {
       expect(first.raw.filter((e) => e.kind === 'write').every((e) => e.notRun === 'write')).toBe(true);
       expect(first.raw.filter((e) => e.kind === 'read' && e.notRun === 'write')).toEqual([]);
 
+      // What the plans below must leave alone is there now: the catalog file, or the metadata and bronze tables.
+      expect((await written()).join('\n')).toContain(shared ? `${catalog}__bronze_metadata.load_tracker` : `${catalog}.duckdb`);
+
       // (b) One new file: only it is planned and loaded.
       scratch.write('raw/credit/transactions_20240310.csv', csvFile(['id', 'amount'], [['c1', 40], ['c2', 50], ['c3', 60]]));
       const second = await planThenRun({ asOf: AS_OF });
