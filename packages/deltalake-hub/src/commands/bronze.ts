@@ -135,7 +135,7 @@ const NOT_RUN: Record<NonNullable<JournalEntry['notRun']>, string | null> = {
 
 /** The conditional statements, named once when a table has files to load (docs/cli.md, bronze plan). */
 export const CONDITIONAL_NOTE =
-  "-- a run adds statements only when a write goes wrong: DuckDB's load again without a file its scan failed on, or the removal of rejected rows; the removal of a file's rows when it changed while loading, or (Databricks) did not land whole; the lease again while another run holds it";
+  "-- a run adds statements only when a write goes wrong: the load again without a file it could not read, or (DuckDB) the removal of rejected rows; the removal of a file's rows when it changed while loading, or (Databricks) did not land whole; the lease again while another run holds it";
 
 function statementLines(entries: readonly JournalEntry[]): string[] {
   return entries.flatMap((e) => {
