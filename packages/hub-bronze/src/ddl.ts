@@ -93,6 +93,8 @@ async function migrateColumns(engine: Engine, catalog: string, files: readonly D
   for (const table of new Set(COLUMN_MIGRATIONS.filter((m) => files.includes(`${m.table}.sql`)).map((m) => m.table))) {
     const name = metadataTable(engine, catalog, table);
     const present = await columnNames(engine, name);
+    // A plan that finds no table (it did not run the CREATE above) takes it as the CREATE makes it: every column.
+    if (present.size === 0 && engine.isPlanning) continue;
     for (const migration of COLUMN_MIGRATIONS.filter((m) => m.table === table && !present.has(m.column))) {
       const alter = sql`ALTER TABLE ${name} ADD COLUMN ${sql.id(migration.column)} ${sql.raw(engine.dialect.types[migration.type])}`;
       try {
@@ -109,7 +111,7 @@ async function migrateColumns(engine: Engine, catalog: string, files: readonly D
 
 /** A table's column names, lower case. DuckDB's DESCRIBE calls them column_name; Spark's and Databricks' col_name. */
 async function columnNames(engine: Engine, table: Sql): Promise<Set<string>> {
-  const rows = await engine.query(sql`DESCRIBE ${table}`);
+  const rows = await engine.query(sql`DESCRIBE ${table}`, { afterWrites: 'if-present' });
   return new Set(rows.map((row) => String(row['column_name'] ?? row['col_name']).toLowerCase()));
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { LeaseHeldError, LeaseLostError, SettingsError, sql, type Engine, type Logger, type Sql } from '@org/hub-core';
+import { LeaseHeldError, LeaseLostError, SettingsError, sql, type Engine, type Logger, type QueryOptions, type Sql } from '@org/hub-core';
 import { metadataTable } from './ddl.js';
 
 /** A dead holder's lease expires within this long of its last renewal (docs/cli.md: DELTALAKE_HUB_LEASE_TTL_SECONDS). */
@@ -72,7 +72,9 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
         if (!isConcurrencyConflict(error)) throw error;
         conflicted = true;
       }
-      const holder = await this.holderOf(destTable);
+      const holder = await this.holderOf(destTable, { afterWrites: 'skip' });
+      // A plan ran no MERGE, so it reads no holder: it takes the lease as granted, as a clean run finds it.
+      if (this.engine.isPlanning) return expires;
       if (holder?.runId === runId) return holder.expiresAt;
       // The conflict was with a run leasing another table (one Delta table holds every lease), or the lease is free: try again.
       if (conflicted && (!holder || holder.expiresAt < now) && ++conflicts <= 20) {
@@ -98,8 +100,8 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
     return this.holderOf(destTable);
   }
 
-  async holderOf(destTable: string): Promise<LeaseRow | null> {
-    const rows = await this.engine.query(sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} WHERE dest_table = ${destTable}`);
+  async holderOf(destTable: string, options: QueryOptions = {}): Promise<LeaseRow | null> {
+    const rows = await this.engine.query(sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} WHERE dest_table = ${destTable}`, options);
     return rows[0] ? toLeaseRow(rows[0]) : null;
   }
 

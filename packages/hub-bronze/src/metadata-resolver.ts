@@ -63,7 +63,8 @@ export function selectConfigQuery(engine: Engine, catalog: string, lobs: readonl
 
 /** The config rows this run loads, read back from the table (the runtime source of truth). */
 export async function selectConfigRows(engine: Engine, catalog: string | Sql, lobs: readonly string[] = [], params: JobParameters = {}): Promise<FileConfigRow[]> {
-  const rows = await engine.query(typeof catalog === 'string' ? selectConfigQuery(engine, catalog, lobs, params) : catalog);
+  // It reads what the MERGE before it wrote: a plan, which did not run the MERGE, does not run it either.
+  const rows = await engine.query(typeof catalog === 'string' ? selectConfigQuery(engine, catalog, lobs, params) : catalog, { afterWrites: 'skip' });
   return rows.map((r) => ({
     lob: String(r['lob']),
     category: String(r['category']),

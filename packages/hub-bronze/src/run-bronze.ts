@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type Engine, type JobParameters, type Logger } from '@org/hub-core';
+import { HUB_VERSION, HubError, isHubError, ParameterError, runLogger, sql, type Engine, type JobParameters, type JournalEntry, type Logger } from '@org/hub-core';
 import { readConfig } from './config/read-config.js';
-import { applyDdl, ddlStatements, METADATA_SCHEMA, metadataTable } from './ddl.js';
+import { applyDdl, metadataTable } from './ddl.js';
 import { LeaseKeeper, LeaseTable, leaseTtlMs } from './lease.js';
 import { LoadTracker, qualifiedName, type TrackedFile } from './load-tracker.js';
-import type { BronzeAdapter, FileOutcome, ListedFile, TableRef } from './loaders/bronze-adapter.js';
+import type { BronzeAdapter, FileOutcome, ListedFile, ListRequest, TableRef } from './loaders/bronze-adapter.js';
 import { deleteBatchFilesStatement } from './loaders/shared.js';
 import { bronzeAdapterFor } from './loaders/index.js';
 import { checkSelection, fileConfigMerge, selectConfigQuery, selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
@@ -13,25 +13,29 @@ import type { FileConfigRow, FileResult, OutsideWindow, RunBronzeOptions, RunSta
 import { loadWindow, type LoadWindow } from './window.js';
 
 /**
- * What a plan shows, built by the run's own code path: the metadata statements, then per table the
- * listing statements (which the plan runs, read-only) and the load statements for the files they
- * found. Values are inline (the dialect's literal function) for reading; a run binds them.
+ * What a plan shows: the statement journal of the run's own code path, executed over the engine in
+ * plan mode (Engine.plan: reads run, writes are shown and not executed). Values are inline (the
+ * dialect's literal function) for reading; a run binds them.
  */
 export interface BronzePlan {
   readonly window: LoadWindow;
-  /** DDL (IF NOT EXISTS), the file_config MERGE and the config SELECT, in the order a run executes them. */
+  /** DDL (IF NOT EXISTS) and its column checks, the file_config MERGE and the config SELECT, in the order a run issues them. */
   readonly metadata: readonly string[];
+  /** The same statements as journal entries (read or write, and what the plan did not run). */
+  readonly metadataJournal: readonly JournalEntry[];
   readonly tables: readonly PlannedTable[];
   readonly changedSinceLoad: readonly { readonly path: string; readonly destTable: string }[];
 }
 
 export interface PlannedTable {
   readonly destTable: string;
-  /** One listing per config row of the table. */
+  /** The listing statements of the table's config rows (also in `statements`). */
   readonly listing: readonly string[];
   readonly files: readonly ListedFile[];
-  /** The load statements for those files (empty when none is new). */
+  /** Every statement of the table, in order: lease, reconcile, listing, tracker, load, tracker, release. */
   readonly statements: readonly string[];
+  /** The same statements as journal entries. */
+  readonly journal: readonly JournalEntry[];
 }
 
 interface TableWork {
@@ -45,15 +49,30 @@ interface TableWork {
  * Parameters and config are checked before anything is written.
  */
 export async function runBronze(params: JobParameters, options: RunBronzeOptions): Promise<RunSummary> {
-  return (await execute(params, { ...options, dryRun: false })).summary;
+  if (options.dryRun) return (await planBronze(params, options)).summary;
+  return (await execute(params, options)).summary;
 }
 
-/** Resolves what a run would load and renders its load statements, writing nothing. */
+/** The run's own code path over the engine in plan mode: what would load, and every statement a run issues, writing nothing. */
 export async function planBronze(params: JobParameters, options: RunBronzeOptions): Promise<{ summary: RunSummary; plan: BronzePlan }> {
-  return execute(params, { ...options, dryRun: true });
+  const { engine } = options;
+  const metadata: JournalEntry[] = [];
+  let current = metadata;
+  const stop = engine.observe((entry) => current.push(entry));
+  try {
+    const planned = await engine.plan(() => execute(params, { ...options, onTable: (statements) => (current = statements) }));
+    return { summary: planned.summary, plan: { ...planned.plan, metadata: metadata.map((e) => e.text), metadataJournal: metadata } };
+  } finally {
+    stop();
+  }
 }
 
-async function execute(params: JobParameters, options: RunBronzeOptions): Promise<{ summary: RunSummary; plan: BronzePlan }> {
+interface ExecuteOptions extends RunBronzeOptions {
+  /** A plan collects each table's statements in the list it gets here. */
+  readonly onTable?: ((statements: JournalEntry[]) => void) | undefined;
+}
+
+async function execute(params: JobParameters, options: ExecuteOptions): Promise<{ summary: RunSummary; plan: BronzePlan }> {
   const started = Date.now();
   const { engine } = options;
   const runId = options.runId ?? `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
@@ -75,23 +94,15 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
 
   await engine.prepareCatalogs(new Set([metadataCatalog, ...csvRows.map((r) => r.destCatalog)]));
   // The summary says it all at the end; at info the run logs only events (debug has its start).
-  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, options.dryRun ? 'bronze plan starting' : 'bronze run starting');
-  // The metadata statements, built once: a plan shows them, a run executes them.
+  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, engine.isPlanning ? 'bronze plan starting' : 'bronze run starting');
   const lobs = [...new Set(csvRows.map((r) => r.lob))];
-  const merge = fileConfigMerge(engine, metadataCatalog, csvRows);
-  const select = selectConfigQuery(engine, metadataCatalog, lobs, params);
-  const metadataStatements = [...ddlStatements(engine, metadataCatalog), engine.render(merge), engine.render(select)];
-  if (!options.dryRun) {
-    await applyDdl(engine, metadataCatalog);
-    await upsertFileConfig(engine, merge);
-  }
-  // A plan writes no config row, so it selects from the CSV what the run selects from file_config after its MERGE.
-  const configs = options.dryRun
-    ? csvRows.filter((r) => r.isActive && (!params.category || r.category === params.category) && (!params.subcategory || r.subcategory === params.subcategory))
-    : await selectConfigRows(engine, select);
+  await applyDdl(engine, metadataCatalog);
+  await upsertFileConfig(engine, fileConfigMerge(engine, metadataCatalog, csvRows));
+  const selected = await selectConfigRows(engine, selectConfigQuery(engine, metadataCatalog, lobs, params));
+  // A plan did not run the MERGE, so it selects from the CSV what a run selects from file_config after it, in the SELECT's order.
+  const configs = engine.isPlanning ? byLobCategorySubcategory(csvRows.filter((r) => r.isActive && (!params.category || r.category === params.category) && (!params.subcategory || r.subcategory === params.subcategory))) : selected;
   const tracker = new LoadTracker(engine, metadataCatalog);
-  const trackerExists = !options.dryRun || (await adapter.tableExists(engine, { catalog: metadataCatalog, schema: METADATA_SCHEMA, table: 'load_tracker' }));
-  const trackerTable = trackerExists ? metadataTable(engine, metadataCatalog, 'load_tracker') : null;
+  const trackerTable = metadataTable(engine, metadataCatalog, 'load_tracker');
   const planTables: PlannedTable[] = [];
 
   const files: FileResult[] = [];
@@ -105,36 +116,42 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   let heartbeat: Engine | null | undefined;
   try {
     for (const work of groupByTable(configs)) {
-      const leaseTaken = !options.dryRun;
+      const statements: JournalEntry[] = [];
+      options.onTable?.(statements);
+      // The statements of the table's listings, which a plan also shows on their own.
+      const listing: JournalEntry[] = [];
+      const listFiles = async (request: ListRequest) => {
+        const from = statements.length;
+        try {
+          return await adapter.listFiles(engine, request);
+        } finally {
+          listing.push(...statements.slice(from));
+        }
+      };
       let keeper: LeaseKeeper | undefined;
+      const toLoad: ListedFile[] = [];
       try {
-        if (leaseTaken) {
-          const expiresAt = await leases.acquire(work.name, runId, { ttlMs: leaseTtl, waitMs: options.leaseWaitMs });
-          if (engine.capabilities.concurrentWriters && heartbeat === undefined) heartbeat = await engine.openSibling();
-          if (heartbeat) {
-            const held = new LeaseKeeper(new LeaseTable(heartbeat, metadataCatalog), work.name, runId, leaseTtl, expiresAt, logger);
-            keeper = held;
-            held.start();
-            engine.guardWrites(() => held.check());
-          }
+        const expiresAt = await leases.acquire(work.name, runId, { ttlMs: leaseTtl, waitMs: options.leaseWaitMs });
+        if (engine.capabilities.concurrentWriters && heartbeat === undefined) heartbeat = await engine.openSibling();
+        if (heartbeat) {
+          const held = new LeaseKeeper(new LeaseTable(heartbeat, metadataCatalog), work.name, runId, leaseTtl, expiresAt, logger);
+          keeper = held;
+          held.start();
+          engine.guardWrites(() => held.check());
         }
         const bronze = sql.raw(engine.dialect.tableName(work.ref.catalog, work.ref.schema, work.ref.table));
-        if (!options.dryRun && (await adapter.tableExists(engine, work.ref))) {
+        if (await adapter.tableExists(engine, work.ref)) {
           reconciled += await tracker.reconcile(bronze, work.name, work.configs[0] as FileConfigRow);
         }
-        const toLoad: ListedFile[] = [];
         const replacePaths: string[] = [];
-        const listing: string[] = [];
         options.onProgress?.({ kind: 'table-listing', table: work.name, sources: work.configs.length });
         for (const config of work.configs) {
           const location = locateSource(config.sourcePath, options.sourceRoots ?? {}, engine.capabilities.localFilesOnly);
           // Listed over every date, windowed here: files outside the window are counted, never skipped silently.
           const request = { config, location, tracker: trackerTable, destTable: work.name, window: params.fileName ? window : EVERY_DATE, fileName: params.fileName, force: params.force };
-          // Shown as the run issues it, against the tracker the run's DDL creates (a plan on a fresh warehouse lists without one).
-          if (options.dryRun) listing.push(engine.render(adapter.listStatement(engine, { ...request, tracker: metadataTable(engine, metadataCatalog, 'load_tracker') })));
           let listed: ListedFile[];
           try {
-            listed = await adapter.listFiles(engine, request);
+            listed = await listFiles(request);
           } catch (error) {
             const problem = await adapter.sourceProblem(engine, location).catch(() => null);
             if (problem === null) throw error;
@@ -165,19 +182,12 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
         }
         if (toLoad.length === 0) {
           options.onProgress?.({ kind: 'table-done', table: work.name, loaded: 0, quarantined: 0, rows: 0 });
-          if (options.dryRun) planTables.push({ destTable: work.name, listing, files: [], statements: [] });
           continue;
         }
         if (params.fileName && toLoad.length > 1) {
           throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${work.name}; name one file`);
         }
         options.onProgress?.({ kind: 'table-start', table: work.name, files: toLoad.length });
-        if (options.dryRun) {
-          files.push(...toLoad.map((f) => fileResult(f, work.name, 'SKIPPED', 0, 'plan: would load')));
-          const request = { table: work.ref, files: toLoad, runId, ingestedAt: new Date(), replacePaths };
-          planTables.push({ destTable: work.name, listing, files: toLoad, statements: adapter.planLoad(engine, request).map((q) => engine.render(q)) });
-          continue;
-        }
         const loadStarted = new Date();
         // Each file's size and time as listed, so a crash after the load leaves reconcile the file's state at load time.
         await tracker.intend(runId, work.name, toLoad, loadStarted);
@@ -204,7 +214,8 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
           tracked.filter((t) => t.status === 'SUCCESS' && replaced.has(t.path)).map((t) => t.path),
           runId,
         );
-        files.push(...tracked.map((t) => fileResult(t, work.name, t.status, t.rows, t.reason)));
+        // A plan's SUCCESS is a file that would load; what its reads already set aside shows as the run would record it.
+        files.push(...tracked.map((t) => (engine.isPlanning && t.status === 'SUCCESS' ? fileResult(t, work.name, 'SKIPPED', 0, 'plan: would load') : fileResult(t, work.name, t.status, t.rows, t.reason))));
         options.onProgress?.({
           kind: 'table-done',
           table: work.name,
@@ -217,7 +228,8 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
           engine.guardWrites(undefined);
           await keeper.stop();
         }
-        if (leaseTaken) await tracker.releaseLease(work.name, runId);
+        await tracker.releaseLease(work.name, runId);
+        planTables.push({ destTable: work.name, listing: listing.map((e) => e.text), files: toLoad, statements: statements.map((e) => e.text), journal: statements });
       }
     }
   } finally {
@@ -227,7 +239,7 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
   const summary: RunSummary = {
     runId,
     hubVersion: HUB_VERSION,
-    status: runStatus(files, sourceProblems, options.dryRun === true),
+    status: runStatus(files, sourceProblems, engine.isPlanning),
     engine: engine.name,
     statements: engine.statementCount - statementsAtStart,
     durationMs: Date.now() - started,
@@ -238,8 +250,8 @@ async function execute(params: JobParameters, options: RunBronzeOptions): Promis
     sourceProblems,
     outsideWindow,
   };
-  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, options.dryRun ? 'bronze plan finished' : 'bronze run finished');
-  return { summary, plan: { window, metadata: metadataStatements, tables: planTables, changedSinceLoad } };
+  logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, engine.isPlanning ? 'bronze plan finished' : 'bronze run finished');
+  return { summary, plan: { window, metadata: [], metadataJournal: [], tables: planTables, changedSinceLoad } };
 }
 
 /**
@@ -270,6 +282,16 @@ export function selectionFromLob(params: JobParameters, rows: readonly FileConfi
     'subcategory',
     `category=${lob} names the LOB, so subcategory must name one of its categories: ${categories.join(', ')} (got ${JSON.stringify(wanted)})${hint}`,
   );
+}
+
+/** The order of the config SELECT (ORDER BY lob, category, subcategory). */
+function byLobCategorySubcategory(rows: readonly FileConfigRow[]): FileConfigRow[] {
+  const key = (r: FileConfigRow) => [r.lob, r.category, r.subcategory];
+  return [...rows].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+    return 0;
+  });
 }
 
 function groupByTable(configs: readonly FileConfigRow[]): TableWork[] {

@@ -95,7 +95,7 @@ export interface RunBronzeOptions {
   readonly onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Run id; generated when absent. */
   readonly runId?: string | undefined;
-  /** Resolve and render, write nothing (`bronze plan`). */
+  /** @deprecated use `planBronze`: `runBronze` with it returns the plan's summary, writing nothing. */
   readonly dryRun?: boolean | undefined;
   /** How long to wait for another run's lease on a table (default: fail at once). */
   readonly leaseWaitMs?: number | undefined;

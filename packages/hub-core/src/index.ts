@@ -12,7 +12,7 @@ export type { SqlValue, CompiledStatement } from './engines/sql.js';
 export { Dialect } from './engines/dialect.js';
 export type { EngineName, DialectTypes, JsonColumn, JsonType } from './engines/dialect.js';
 export { Engine, defaultRetryPolicy } from './engines/engine.js';
-export type { Driver, ExecuteOptions, Row, RetryPolicy, QueryOptions, EngineOptions } from './engines/engine.js';
+export type { Driver, ExecuteOptions, Row, RetryPolicy, QueryOptions, EngineOptions, JournalEntry, StatementListener } from './engines/engine.js';
 export { defaultCapabilities } from './engines/capabilities.js';
 export type { Capabilities } from './engines/capabilities.js';
 export { createEngine, createDuckDbEngine, engineFactories } from './engines/index.js';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readJobParameters, type Engine, type JobParameters, type Logger } from '@org/hub-core';
+import { readJobParameters, type Engine, type JobParameters, type JournalEntry, type Logger } from '@org/hub-core';
 import { exitCodeFor, parseSourceRoots, planBronze, type BronzePlan, type RunSummary } from '@org/hub-bronze';
 import { addEngineOptions, collect, openContext, progressReporter, withEngine, type Context, type EngineFlags } from './context.js';
 import { formatNotices } from '../summary.js';
@@ -58,9 +58,10 @@ Examples:
       --source-root abfss://raw@storage.dfs.core.windows.net/=./sample-data
   $ deltalake-hub bronze plan --config <csv> --var catalog=dev_catalog --category transactions --json
 
-A plan runs the run's own code path up to the loads: it reads the config, lists the source folders
-(read-only) and renders the statements a run executes, values inline for reading (a run binds them).
-It writes nothing: no catalog file, no table, no lease.`;
+A plan is the run's own code path with writes shown, not executed: it runs the reads (listings, file
+checks) and prints every statement a run issues, in order, values inline for reading (a run binds
+them). It writes nothing: no catalog file, no table, no lease. docs/cli.md says which statements a
+run adds only when something goes wrong.`;
 
 /** `bronze run` and `bronze plan`: the job parameters, the spoke's config and where its files are. */
 function addBronzeOptions(command: Command): Command {
@@ -125,6 +126,24 @@ function print(ctx: Context, document: unknown, text: string): void {
   process.stdout.write(ctx.json ? `${JSON.stringify(document, null, 2)}\n` : `${text}\n`);
 }
 
+/** Why a plan shows a statement it did not execute as it stands (writes are never executed: the header says so). */
+const NOT_RUN: Record<NonNullable<JournalEntry['notRun']>, string | null> = {
+  write: null,
+  depends: '-- not run by the plan: it reads what the statements above write',
+  instead: '-- the plan ran an equivalent read in its place: this one reads what the statements above write',
+};
+
+/** The conditional statements, named once when a table has files to load (docs/cli.md, bronze plan). */
+export const CONDITIONAL_NOTE =
+  "-- a run adds statements only when a write goes wrong: the load again without a file it could not read, or (DuckDB) the removal of rejected rows; the removal of a file's rows when it changed while loading, or (Databricks) did not land whole; the lease again while another run holds it";
+
+function statementLines(entries: readonly JournalEntry[]): string[] {
+  return entries.flatMap((e) => {
+    const note = e.notRun ? NOT_RUN[e.notRun] : null;
+    return note ? [note, `${e.text.trim()};`] : [`${e.text.trim()};`];
+  });
+}
+
 /** The plan as a person reads it: what would load, then every statement in the order a run issues it. */
 export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
   const files = plan.tables.reduce((n, t) => n + t.files.length, 0);
@@ -132,15 +151,27 @@ export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
     `plan on ${summary.engine} (hub ${summary.hubVersion}), window ${plan.window.begin}..${plan.window.end}: ${files === 0 ? 'nothing to load' : `${files} file(s) would load into ${plan.tables.filter((t) => t.files.length > 0).length} table(s)`}`,
     ...formatNotices(summary),
     '',
+    `-- the ${summary.statements} statements a run issues, in order; the plan ran the reads and none of the writes`,
     '-- metadata: a run creates what is missing, merges the config, selects the rows',
-    ...plan.metadata.map((s) => `${s.trim()};`),
+    ...statementLines(plan.metadataJournal),
   ];
   for (const table of plan.tables) {
     lines.push('', `-- ${table.destTable}: ${table.files.length === 0 ? 'nothing new to load' : `${table.files.length} file(s) to load`}`);
     for (const file of table.files) lines.push(`--   ${file.path} (${file.fileDate})`);
-    lines.push(...table.listing.map((s) => `${s.trim()};`), ...table.statements.map((s) => `${s.trim()};`));
+    lines.push(...statementLines(table.journal));
   }
+  if (files > 0) lines.push('', CONDITIONAL_NOTE);
   return lines.join('\n');
+}
+
+/** `--json`: the statements as text, in order; `notRun` names those the plan shows but did not execute as they stand. */
+function planDocument(plan: BronzePlan) {
+  const notRun = (entries: readonly JournalEntry[]) => entries.flatMap((e, index) => (e.notRun ? [{ index, reason: e.notRun }] : []));
+  return {
+    metadata: plan.metadata,
+    metadataNotRun: notRun(plan.metadataJournal),
+    tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), listing: t.listing, statements: t.statements, notRun: notRun(t.journal) })),
+  };
 }
 
 export function addBronzeCommand(program: Command, setExit: (code: number) => void): Command {
@@ -158,7 +189,7 @@ export function addBronzeCommand(program: Command, setExit: (code: number) => vo
       ctx,
       async (engine) => {
         const { summary, plan } = await planBronze(params, bronzeOptions(ctx, flags, engine));
-        const document = { ...summary, plan: { metadata: plan.metadata, tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), listing: t.listing, statements: t.statements })) } };
+        const document = { ...summary, plan: planDocument(plan) };
         print(ctx, document, formatPlan(summary, plan));
         setExit(exitCodeFor(summary));
       },

@@ -60,8 +60,6 @@ export interface LoadResult {
 export interface BronzeAdapter {
   listStatement(engine: Engine, request: ListRequest): Sql;
   listFiles(engine: Engine, request: ListRequest): Promise<ListedFile[]>;
-  /** The main load statements, rendered but not run (for `bronze plan`). */
-  planLoad(engine: Engine, request: LoadRequest): Sql[];
   load(engine: Engine, request: LoadRequest): Promise<LoadResult>;
   tableExists(engine: Engine, table: TableRef): Promise<boolean>;
   /**

@@ -60,17 +60,14 @@ export const databricksBronze: BronzeAdapter = {
     // One set-based lookup of what the tracker holds for these paths, the paths bound as one JSON value.
     const loaded = await engine.query(
       sql`SELECT t.file_path, t.file_size, t.modification_time FROM (${pathRows(engine, candidates.map((c) => c.path))}) AS c JOIN (${trackerSummary(request.tracker, request.destTable)}) AS t ON t.file_path = c.file_path`,
+      // A plan on a fresh warehouse has no tracker yet: every file is new, as the run's empty tracker says.
+      { afterWrites: 'if-present' },
     );
     const byPath = new Map(loaded.map((r) => [String(r['file_path']), r]));
     return candidates.map((c) => {
       const hit = byPath.get(c.path);
       return hit ? { ...c, loaded: { sizeBytes: hit['file_size'] == null ? null : Number(hit['file_size']), modifiedAt: hit['modification_time'] instanceof Date ? hit['modification_time'] : null } } : c;
     });
-  },
-
-  planLoad(engine, request) {
-    // A plan reads no file, so it shows each folder's first read and its COPY INTO; a run checks each distinct header between them.
-    return chunks(request.files).flatMap((chunk) => [chunk.format === 'delimited' ? scanStatement(chunk) : checkStatement(unscanned(chunk), new Map()), copyStatement(engine, request, unscanned(chunk))]);
   },
 
   async load(engine, request) {
@@ -103,8 +100,10 @@ export const databricksBronze: BronzeAdapter = {
 
     // Rows per file from what landed in this run, not from the check: a file that did not land whole is not recorded as loaded.
     const landed = new Map(
-      (await engine.query(sql`SELECT _source_file AS path, COUNT(*) AS n FROM ${target} WHERE _batch_id = ${request.runId} GROUP BY _source_file`)).map((r) => [String(r['path']), Number(r['n'])]),
+      (await engine.query(sql`SELECT _source_file AS path, COUNT(*) AS n FROM ${target} WHERE _batch_id = ${request.runId} GROUP BY _source_file`, { afterWrites: 'skip' })).map((r) => [String(r['path']), Number(r['n'])]),
     );
+    // A plan ran no COPY INTO: what landed is what the check read, as in a clean run.
+    if (engine.isPlanning) for (const [path, read] of expected) landed.set(path, read);
     const short: ListedFile[] = [];
     for (const file of copied) {
       const rows = landed.get(file.path) ?? 0;

@@ -12,7 +12,7 @@ import {
 import { explainDelimited, findLines, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { firstLineKeys } from './first-line.js';
 import { localFolderProblem } from './source-folder.js';
-import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
+import { clashReason, describeRejects, rowsToListedFiles, SAFE_TYPE, trackerSummary, withoutTracker } from './shared.js';
 
 /** The column each scan adds with the file's logical path: what `_source_file` holds. */
 const SOURCE = '__hub_source';
@@ -69,14 +69,8 @@ ORDER BY file_date, name`;
   },
 
   async listFiles(engine, request) {
-    const rows = await engine.query(this.listStatement(engine, request));
+    const rows = await engine.query(this.listStatement(engine, request), { planInstead: withoutTracker(this, engine, request) });
     return rowsToListedFiles(rows, request.config);
-  },
-
-  planLoad(engine, request) {
-    // A plan reads no file: it shows one scan per configuration, as a run issues when a table's files share a header.
-    const groups = [...groupBy(request.files, scanKey).values()].map((files) => ({ files, columns: new Map<string, string>() }));
-    return [insertStatement(engine, request, groups)];
   },
 
   async load(engine, request) {
@@ -160,9 +154,13 @@ async function insertAndScreen(
   const delimited = groups.some((g) => g.files[0]?.config.fileFormat === 'delimited');
   const rejects = !delimited
     ? []
-    : await engine.query(sql`SELECT s.file_path, e.line, e.line_byte_position, e.error_type, e.column_name, e.error_message
+    : // The INSERT above fills them: a plan, which did not run it, finds no reject (a clean run's outcome).
+      await engine.query(
+        sql`SELECT s.file_path, e.line, e.line_byte_position, e.error_type, e.column_name, e.error_message
 FROM reject_errors AS e JOIN reject_scans AS s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
-ORDER BY s.file_path, e.line`);
+ORDER BY s.file_path, e.line`,
+        { afterWrites: 'skip' },
+      );
   const byPhysical = new Map(groups.flatMap((g) => g.files.map((f) => [f.physical, f] as const)));
   const rejected = new Set<ListedFile>();
   for (const [physical, reason] of await rejectReasons(rejects, byPhysical)) {
@@ -180,7 +178,11 @@ ORDER BY s.file_path, e.line`);
       if (!kept.some((g) => [...g.columns.keys()].some((c) => c.toLowerCase() === lower))) await engine.run(sql`ALTER TABLE ${target} DROP COLUMN ${sql.column(name)}`);
     }
   }
-  const counts = await engine.query(sql`SELECT _source_file AS path, COUNT(*) AS n FROM ${target} WHERE ${thisLoad} GROUP BY _source_file`);
+  // The rows just inserted: a plan, which inserted none, counts them in the files (what a clean run inserts).
+  const counts = await engine.query(sql`SELECT _source_file AS path, COUNT(*) AS n FROM ${target} WHERE ${thisLoad} GROUP BY _source_file`, {
+    afterWrites: 'skip',
+    planInstead: sql`SELECT ${sql.column(SOURCE)} AS path, COUNT(*) AS n FROM (${sql.join(groups.map(scanOf), sql`\nUNION ALL BY NAME\n`)}) GROUP BY 1`,
+  });
   return new Map(counts.map((r) => [String(r['path']), Number(r['n'])]));
 }
 

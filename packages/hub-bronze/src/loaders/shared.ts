@@ -1,6 +1,6 @@
 import { sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import type { FileConfigRow } from '../types.js';
-import type { ListedFile } from './bronze-adapter.js';
+import type { BronzeAdapter, ListedFile, ListRequest } from './bronze-adapter.js';
 
 /** Column types as engines report them: letters, digits, spaces, parentheses, commas, angle brackets. */
 export const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
@@ -75,4 +75,9 @@ export function describeRejects(rows: readonly Row[]): Map<string, string> {
 
 export function clashReason(columns: readonly { name: string; tableType: string }[], fileTypes: ReadonlyMap<string, string>): string {
   return `type clash with the table: ${columns.map((c) => `column ${c.name} is ${fileTypes.get(c.name) ?? 'another type'} in the file but ${c.tableType} in the table`).join('; ')}`;
+}
+
+/** The listing as a plan runs it when the tracker is not there yet: the run's DDL creates it empty, so every file is new. */
+export function withoutTracker(adapter: Pick<BronzeAdapter, 'listStatement'>, engine: Engine, request: ListRequest): Sql | undefined {
+  return request.tracker === null ? undefined : adapter.listStatement(engine, { ...request, tracker: null });
 }

@@ -11,7 +11,7 @@ import {
 import { explainDelimited, findLines, malformedRecordReason, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { csvReaderOptions, ENDS_INSIDE_QUOTE, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineKeys, type LineEnding } from './first-line.js';
-import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary } from './shared.js';
+import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary, withoutTracker } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
 const PROBE = sql.raw('__hub_probe');
@@ -49,16 +49,12 @@ ORDER BY d.file_date, d.name`;
 
   async listFiles(engine, request) {
     try {
-      return rowsToListedFiles(await engine.query(this.listStatement(engine, request)), request.config);
+      return rowsToListedFiles(await engine.query(this.listStatement(engine, request), { planInstead: withoutTracker(this, engine, request) }), request.config);
     } catch (error) {
       // binaryFile fails on a glob that matches nothing: that is an empty listing.
       if (error instanceof EngineError && /PATH_NOT_FOUND|Path does not exist/i.test(error.message)) return [];
       throw error;
     }
-  },
-
-  planLoad(engine, request) {
-    return groups(request.files).flatMap((group) => [stageView(group, null), insertStatement(engine, request, group, [], [])]);
   },
 
   async load(engine, request) {
@@ -136,12 +132,12 @@ ORDER BY d.file_date, d.name`;
           sql`CREATE TABLE IF NOT EXISTS ${target} (${sql.join([...columns].map(([name, type]) => sql`${sql.column(name)} ${sql.raw(safeType(type))}`))}, _source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`,
           { idempotent: true },
         );
-        tableColumns = await describeTable(engine, request.table);
+        tableColumns = await describeTable(engine, request.table, columns);
       } else {
         const added = [...columns].filter(([name]) => !tableColumns.has(name.toLowerCase()));
         if (added.length > 0) {
           await engine.run(sql`ALTER TABLE ${target} ADD COLUMNS (${sql.join(added.map(([name, type]) => sql`${sql.column(name)} ${sql.raw(safeType(type))}`))})`);
-          tableColumns = await describeTable(engine, request.table);
+          tableColumns = await describeTable(engine, request.table, new Map([...tableColumns, ...added]));
         }
         // Values the table's type cannot hold quarantine their whole file.
         const clashing = [...columns]
@@ -480,9 +476,11 @@ function describe(rows: readonly Row[]): Map<string, string> {
   return columns;
 }
 
-async function describeTable(engine: Engine, table: TableRef): Promise<Map<string, string>> {
+/** `made`: the columns the CREATE or ALTER just issued gives it, which a plan (that ran neither) takes instead of reading them. */
+async function describeTable(engine: Engine, table: TableRef, made?: ReadonlyMap<string, string>): Promise<Map<string, string>> {
   try {
-    const described = describe(await engine.query(sql`DESCRIBE TABLE ${targetName(engine, table)}`));
+    const described = describe(await engine.query(sql`DESCRIBE TABLE ${targetName(engine, table)}`, made ? { afterWrites: 'skip' } : {}));
+    if (made && engine.isPlanning) return new Map([...made].map(([name, type]) => [name.toLowerCase(), type]));
     return new Map([...described].map(([name, type]) => [name.toLowerCase(), type]));
   } catch (error) {
     if (error instanceof EngineError && /TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|not found/i.test(error.message)) return new Map();
