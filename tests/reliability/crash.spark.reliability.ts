@@ -30,7 +30,10 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
     const { catalog, config } = freshCatalogConfig(data.config, data.catalog);
     return { data, catalog, base: { engine: 'spark', sparkPort: sparkPort(), warehouse: '', config, asOf: data.asOf, leaseTtlMs } };
   }
-  const SEAM_LEASE_TTL_MS = 6_000;
+  // Not shorter: a renewal that takes longer than the lifetime (a Delta UPDATE on a loaded server) counts as a lost lease.
+  const SEAM_LEASE_TTL_MS = 15_000;
+  /** The safety net of a child run in a seam case: a rerun waits up to a lifetime for its predecessor's lease, on a shared server. */
+  const CHILD = { timeoutMs: 240_000 };
 
   function onlyTable(config: string, table: string): string {
     const [header, ...rows] = readFileSync(config, 'utf8').trim().split('\n');
@@ -43,7 +46,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
   /** Killed by its own kill point, at `where` (not by the safety timeout, nor elsewhere). */
   const killedAt = (result: ProcResult, where: string | RegExp) => {
     killed(result);
-    const point = /^kill-point: (.+)$/m.exec(result.stderr)?.[1];
+    const point = /^kill-point: (.+)$/m.exec(result.stderr)?.[1] ?? '(no kill point: killed by the safety timeout?)';
     if (typeof where === 'string') expect(point, result.stderr.slice(-3000)).toBe(where);
     else expect(point, result.stderr.slice(-3000)).toMatch(where);
   };
@@ -53,7 +56,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
    * and tracker are exact. A chain checks the run after its last kill `once` per kill and the whole at its end.
    */
   async function recover(base: ChildRunOptions, catalog: string, expected: readonly ExpectedTable[], once = false): Promise<ReturnType<typeof summaryOf>> {
-    const both = await runChild({ ...base, runs: once ? 1 : 2, leaseWaitMs: 60_000 }, { timeoutMs: 170_000 });
+    const both = await runChild({ ...base, runs: once ? 1 : 2, leaseWaitMs: 60_000 }, CHILD);
     expect(both.code, both.stderr.slice(-3000)).toBe(0);
     const [recovery, final] = (once ? [JSON.parse(both.stdout)] : JSON.parse(both.stdout)) as [ReturnType<typeof summaryOf>, ReturnType<typeof summaryOf> | undefined];
     if (!once) expect(final?.status).toBe('NOTHING_TO_LOAD');
@@ -79,7 +82,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
     const attempts: string[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
       addFiles(`${tag}${attempt}`);
-      const child = startChild({ ...base, leaseWaitMs: 60_000 }, { timeoutMs: 170_000 });
+      const child = startChild({ ...base, leaseWaitMs: 60_000 }, CHILD);
       await child.waitForStderr(/^progress: listed /m);
       const delayMs = Math.round(fraction * 0.5 ** attempt * spanMs);
       await new Promise((r) => setTimeout(r, delayMs));
@@ -95,7 +98,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
 
   const random = prng(SEED ^ 0x5eed);
   const moments = [0.05 + random() * 0.9, 0.05 + random() * 0.9];
-  it(`seams, one chain: killed after listing, after the tracker INSERT, after the tracker write, at seeded moments ${moments.map((m) => `${(m * 100).toFixed(1)}%`).join(' and ')} of a load (seed ${SEED}), between a load and its tracker write; each rerun recovers, the last leaves every file exactly once`, { timeout: 480_000 }, async () => {
+  it(`seams, one chain: killed after listing, after the tracker INSERT, after the tracker write, at seeded moments ${moments.map((m) => `${(m * 100).toFixed(1)}%`).join(' and ')} of a load (seed ${SEED}), between a load and its tracker write; each rerun recovers, the last leaves every file exactly once`, { timeout: 900_000 }, async () => {
     const { data, catalog, base: seamBase } = await setup('credit_raw', SEAM_LEASE_TTL_MS);
     const base = { ...seamBase, leaseWaitMs: 60_000 };
     const credit = data.expected[0] as ExpectedTable;
@@ -107,12 +110,12 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
     const addFiles = (tag: string) => addCreditFiles(folder, tag, 2, rows, files);
 
     // After listing, before the LOADING rows and the load: nothing written for the table yet.
-    const listed = await runChild({ ...base, kill: { at: 'tableStart', table: 1 } });
+    const listed = await runChild({ ...base, kill: { at: 'tableStart', table: 1 } }, CHILD);
     killedAt(listed, `tableStart ${table}`);
     expect(progressOf(listed.stderr)).toEqual(['started', `listed ${table}`]);
 
     // After the tracker INSERT (the table's second: the first writes the LOADING rows), before they are cleared.
-    const inserted = await runChild({ ...base, kill: { at: 'sql', pattern: '^INSERT INTO \\S+load_tracker\\S* \\(', nth: 2 } });
+    const inserted = await runChild({ ...base, kill: { at: 'sql', pattern: '^INSERT INTO \\S+load_tracker\\S* \\(', nth: 2 } }, CHILD);
     killedAt(inserted, /^sql #2 after statement \d+$/);
     expect(progressOf(inserted.stderr).slice(-2)).toEqual([`listed ${table}`, `loaded ${table}`]);
     // The INSERT committed: the tracker already agrees with bronze (the LOADING rows left are the next run's to clear).
@@ -120,7 +123,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
 
     // On new files: after the tracker write and the LOADING rows' clear, before the lease release. Timed, for the moments below.
     addFiles('t');
-    const written = startChild({ ...base, kill: { at: 'tableDone', table: 1 } }, { timeoutMs: 170_000 });
+    const written = startChild({ ...base, kill: { at: 'tableDone', table: 1 } }, CHILD);
     await written.waitForStderr(/^progress: listed /m);
     const listedAt = Date.now();
     await written.waitForStderr(/^progress: tracked /m);
@@ -134,7 +137,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
 
     // On new files: between the load and its tracker write. The rerun records them (reconcile) and loads nothing.
     addFiles('r');
-    const loaded = await runChild({ ...base, kill: { at: 'afterLoad', table: 1 } });
+    const loaded = await runChild({ ...base, kill: { at: 'afterLoad', table: 1 } }, CHILD);
     killedAt(loaded, `afterLoad ${table}`);
     const recovery = await recover(base, catalog, expected());
     expect(recovery.files).toEqual([]);
@@ -144,7 +147,7 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
   /** Loads the window, then rewrites the first credit file (different rows, later time): a forced reload must end with exactly its new content. */
   async function loadedThenRewritten() {
     const setupDone = await setup('credit_raw');
-    const first = await runChild(setupDone.base);
+    const first = await runChild(setupDone.base, CHILD);
     expect(summaryOf(first).status, first.stderr.slice(-2000)).toBe('SUCCESS');
     const [path] = [...(setupDone.data.expected[0] as ExpectedTable).files.keys()] as [string];
     return { ...setupDone, expected: rewrite(setupDone.data.expected, path, 7, 0), path };
@@ -165,13 +168,13 @@ describe.skipIf(spark.state === 'absent')('crash on spark', { timeout: 300_000 }
     { name: 'after the tracker write, before the earlier loads were marked REPLACED', kill: { at: 'sql', pattern: "^DELETE FROM \\S+load_tracker\\S* WHERE dest_table = .* AND load_status = 'LOADING' AND batch_id" }, at: /^sql #1 / },
   ];
   // One loaded window for the three seams: each rewrites the file again, reloads it with --force, is killed, and is recovered.
-  it(`force: a reload of a rewritten file killed ${forcedSeams.map((f) => f.name).join('; then ')}: each plain rerun ends with exactly its new content`, { timeout: 480_000 }, async () => {
+  it(`force: a reload of a rewritten file killed ${forcedSeams.map((f) => f.name).join('; then ')}: each plain rerun ends with exactly its new content`, { timeout: 900_000 }, async () => {
     const { catalog, base: forcedBase, expected, path } = await loadedThenRewritten();
     const base = { ...forcedBase, leaseTtlMs: SEAM_LEASE_TTL_MS };
     let current = expected;
     for (const [i, seam] of forcedSeams.entries()) {
       if (i > 0) current = rewrite(current, path, 7 + i, i);
-      killedAt(await runChild({ ...base, force: true, leaseWaitMs: 60_000, kill: seam.kill }), seam.at);
+      killedAt(await runChild({ ...base, force: true, leaseWaitMs: 60_000, kill: seam.kill }, CHILD), seam.at);
       const recovery = await recover(base, catalog, current, i < forcedSeams.length - 1);
       // Nothing hides the new content: the rerun loaded it, recorded it, or found it already recorded.
       expect(recovery.files.filter((f) => f.path === path && f.status !== 'SUCCESS'), seam.name).toEqual([]);

@@ -22,7 +22,7 @@ async function engineOver(wrap: (real: SparkDriver) => Driver): Promise<Engine> 
  * (seeded), then a run that must recover: every file exactly once, the tracker equal to bronze.
  */
 // Each trial runs 3 or 4 Spark runs on a shared server: more time than the suite's 180 s default.
-describe.skipIf(spark.state === 'absent')('transient on spark', { timeout: 300_000 }, () => {
+describe.skipIf(spark.state === 'absent')('transient on spark', { timeout: 600_000 }, () => {
   /** One table (credit_raw) of the small data set, on a catalog of this process's own. */
   async function setup(seed: number): Promise<{ catalog: string; config: string; asOf: string; expected: Awaited<ReturnType<typeof buildDataset>>['expected'] }> {
     const data = await buildDataset({ creditFiles: 4, creditRows: 30, debitFiles: 1, debitRows: 5, eventFiles: 1, eventRows: 5 }, seed, 'flaky');
@@ -32,11 +32,11 @@ describe.skipIf(spark.state === 'absent')('transient on spark', { timeout: 300_0
     return { catalog, config, asOf: data.asOf, expected: data.expected.filter((t) => t.table === 'credit_raw') };
   }
 
-  /** A run on an engine of its own; a failed run's lease (left when its release failed) expires in seconds. */
+  /** A run on an engine of its own; a failed run's lease (left when its release failed) expires within 20 s (shorter, a renewal slower than the lifetime on a loaded server counts as a lost lease). */
   async function run(config: string, asOf: string, driver: (real: SparkDriver) => Driver, force = false): Promise<{ summary?: RunSummary; error?: unknown; engine: Engine }> {
     const engine = await engineOver(driver);
     try {
-      return { summary: await runBronze({ asOf, force }, { engine, configPath: config, leaseTtlMs: 6_000, leaseWaitMs: 60_000 }), engine };
+      return { summary: await runBronze({ asOf, force }, { engine, configPath: config, leaseTtlMs: 20_000, leaseWaitMs: 90_000 }), engine };
     } catch (error) {
       return { error, engine };
     } finally {
