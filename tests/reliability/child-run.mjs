@@ -5,15 +5,22 @@ import { createEngine, createLogger, exitCodeFor, exitCodeForError, isHubError, 
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const kill = options.kill ?? null;
-const die = () => process.kill(process.pid, 'SIGKILL');
+// Says where the run dies (`kill-point: <at> <where>`, written synchronously to the pipe), so a test can tell its seam's kill from any other end.
+const die = (where) => {
+  process.stderr.write(`kill-point: ${where}\n`);
+  process.kill(process.pid, 'SIGKILL');
+};
 
 // Counts the engine's per-statement debug lines: the N-th is logged right after statement N returned.
 let statements = 0;
+let matches = 0;
 const destination = {
   write(line) {
-    if (kill?.at === 'statement' && line.includes('"msg":"statement"') && ++statements === kill.n) die();
-    // The first statement whose text matches (e.g. a forced reload's DELETE of the old rows), as it returns.
-    if (kill?.at === 'sql' && line.includes('"msg":"statement"') && new RegExp(kill.pattern).test(JSON.parse(line).sql ?? '')) die();
+    const statement = line.includes('"msg":"statement"');
+    if (statement) statements += 1;
+    if (kill?.at === 'statement' && statement && statements === kill.n) die(`statement ${statements}`);
+    // The nth (default first) statement whose text matches (e.g. a forced reload's DELETE of the old rows), as it returns.
+    if (kill?.at === 'sql' && statement && new RegExp(kill.pattern).test(JSON.parse(line).sql ?? '') && ++matches === (kill.nth ?? 1)) die(`sql #${matches} after statement ${statements}`);
     if (/"level":(40|50|60)/.test(line)) process.stderr.write(line);
   },
 };
@@ -52,8 +59,8 @@ async function runOnce() {
           // Other events (a table's listing begins, checks) say nothing of where the load is.
           if (event.kind === 'table-start') report(`listed ${event.table}`);
           else if (event.kind === 'table-done') report(`tracked ${event.table}`);
-          if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die();
-          if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die();
+          if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die(`tableStart ${event.table}`);
+          if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die(`tableDone ${event.table}`);
         },
         hooks: {
           afterLoad: async (table) => {
@@ -63,10 +70,7 @@ async function runOnce() {
               report(`slow ${table}`);
               await engine.run(`SELECT java_method('java.lang.Thread', 'sleep', CAST(${Number(options.slowAfterLoadMs)} AS BIGINT)) AS slept`);
             }
-            if (kill?.at === 'afterLoad' && ++loads === kill.table) {
-              process.stderr.write(`kill-point: afterLoad ${table}\n`);
-              die();
-            }
+            if (kill?.at === 'afterLoad' && ++loads === kill.table) die(`afterLoad ${table}`);
           },
         },
       },

@@ -140,7 +140,8 @@ export interface ChildRunOptions {
   readonly runs?: number;
   readonly kill?:
     | { readonly at: 'statement'; readonly n: number }
-    | { readonly at: 'sql'; readonly pattern: string }
+    /** The nth (default 1) statement whose text matches, as it returns. */
+    | { readonly at: 'sql'; readonly pattern: string; readonly nth?: number }
     | { readonly at: 'afterLoad'; readonly table: number }
     | { readonly at: 'tableStart'; readonly table: number }
     | { readonly at: 'tableDone'; readonly table: number };
@@ -247,45 +248,73 @@ export interface ExpectedTable {
   readonly files: ReadonlyMap<string, number>;
 }
 
+/** A table's rows as read from an engine: per `_source_file`, its rows and distinct batches (empty when the table does not exist). */
+export type BronzeCounts = ReadonlyMap<string, { readonly rows: number; readonly batches: number }>;
+
+/** A SUCCESS row of the load tracker, as read from an engine. */
+export interface TrackedSuccess {
+  readonly destTable: string;
+  readonly file: string;
+  readonly rowCount: number;
+}
+
 /**
- * The exactly-once invariants, as a list of problems (empty = consistent), so a failure shows
- * all of them: per file exactly one batch and its line count of rows; no file lost or extra;
- * exactly one SUCCESS tracker row per file, whose row_count equals the rows in bronze.
+ * The exactly-once invariants over what an engine's reader found, as a list of problems (empty =
+ * consistent), so a failure shows all of them: per file exactly one batch and its line count of
+ * rows; no file lost or extra; exactly one SUCCESS tracker row per file, whose row_count equals
+ * the rows in bronze. `bronze` maps each expected table to its counts.
  */
+export function exactlyOnceProblems(
+  catalog: string,
+  schema: string,
+  expected: readonly ExpectedTable[],
+  bronze: ReadonlyMap<string, BronzeCounts>,
+  tracker: readonly TrackedSuccess[],
+): string[] {
+  const problems: string[] = [];
+  for (const { table, files } of expected) {
+    const dest = `${catalog}.${schema}.${table}`;
+    const inBronze = bronze.get(table) ?? new Map();
+    for (const [file, rows] of files) {
+      const got = inBronze.get(file);
+      if (!got) problems.push(`${dest}: lost ${file} (no rows in bronze)`);
+      else {
+        if (got.rows !== rows) problems.push(`${dest}: ${file} has ${got.rows} rows in bronze, the file has ${rows}`);
+        if (got.batches !== 1) problems.push(`${dest}: ${file} was loaded by ${got.batches} batches`);
+      }
+    }
+    for (const file of inBronze.keys()) if (!files.has(file)) problems.push(`${dest}: unexpected rows from ${file}`);
+    const byFile = new Map<string, number[]>();
+    for (const t of tracker.filter((r) => r.destTable === dest)) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t.rowCount]);
+    for (const [file, counts] of byFile) {
+      if (counts.length !== 1) problems.push(`${dest}: ${file} has ${counts.length} SUCCESS tracker rows`);
+      const got = inBronze.get(file);
+      if (!got) problems.push(`${dest}: tracker says SUCCESS for ${file}, which has no rows in bronze`);
+      else if (counts.some((c) => c !== got.rows)) problems.push(`${dest}: tracker row_count ${counts.join('/')} for ${file}, bronze has ${got.rows}`);
+    }
+    for (const file of inBronze.keys()) if (!byFile.has(file)) problems.push(`${dest}: ${file} is in bronze but has no SUCCESS tracker row`);
+  }
+  return problems;
+}
+
+/** Bronze counts from rows of `SELECT _source_file AS f, COUNT(*) AS n, COUNT(DISTINCT _batch_id) AS batches ... GROUP BY`. */
+export const bronzeCountsOf = (rows: readonly Row[]): BronzeCounts => new Map(rows.map((r) => [String(r['f']), { rows: Number(r['n']), batches: Number(r['batches']) }]));
+
+/** Tracker rows from `SELECT dest_table, file_path, row_count ... WHERE load_status = 'SUCCESS'`. */
+export const trackedOf = (rows: readonly Row[]): TrackedSuccess[] => rows.map((r) => ({ destTable: String(r['dest_table']), file: String(r['file_path']), rowCount: Number(r['row_count']) }));
+
+/** The exactly-once invariants (exactlyOnceProblems) of a DuckDB warehouse's catalog, read in this process. */
 export async function consistencyProblems(warehouse: string, catalog: string, expected: readonly ExpectedTable[], schema = 'falcon_bronze'): Promise<string[]> {
   return inspect(warehouse, [catalog], async (query) => {
-    const problems: string[] = [];
-    const tracker = await query(
-      `SELECT dest_table, file_path, load_status, CAST(row_count AS BIGINT) AS row_count FROM "${catalog}".bronze_metadata.load_tracker WHERE load_status = 'SUCCESS'`,
-    );
-    for (const { table, files } of expected) {
-      const dest = `${catalog}.${schema}.${table}`;
-      const exists = await tableExists(query, catalog, schema, table);
-      const bronze = exists
+    const tracker = await query(`SELECT dest_table, file_path, CAST(row_count AS BIGINT) AS row_count FROM "${catalog}".bronze_metadata.load_tracker WHERE load_status = 'SUCCESS'`);
+    const bronze = new Map<string, BronzeCounts>();
+    for (const { table } of expected) {
+      const rows = (await tableExists(query, catalog, schema, table))
         ? await query(`SELECT _source_file AS f, CAST(COUNT(*) AS BIGINT) AS n, CAST(COUNT(DISTINCT _batch_id) AS BIGINT) AS batches FROM "${catalog}"."${schema}"."${table}" GROUP BY 1`)
         : [];
-      const inBronze = new Map(bronze.map((r) => [String(r['f']), { rows: Number(r['n']), batches: Number(r['batches']) }]));
-      for (const [file, rows] of files) {
-        const got = inBronze.get(file);
-        if (!got) problems.push(`${dest}: lost ${file} (no rows in bronze)`);
-        else {
-          if (got.rows !== rows) problems.push(`${dest}: ${file} has ${got.rows} rows in bronze, the file has ${rows}`);
-          if (got.batches !== 1) problems.push(`${dest}: ${file} was loaded by ${got.batches} batches`);
-        }
-      }
-      for (const file of inBronze.keys()) if (!files.has(file)) problems.push(`${dest}: unexpected rows from ${file}`);
-      const tracked = tracker.filter((t) => t['dest_table'] === dest);
-      const byFile = new Map<string, number[]>();
-      for (const t of tracked) byFile.set(String(t['file_path']), [...(byFile.get(String(t['file_path'])) ?? []), Number(t['row_count'])]);
-      for (const [file, counts] of byFile) {
-        if (counts.length !== 1) problems.push(`${dest}: ${file} has ${counts.length} SUCCESS tracker rows`);
-        const got = inBronze.get(file);
-        if (!got) problems.push(`${dest}: tracker says SUCCESS for ${file}, which has no rows in bronze`);
-        else if (counts.some((c) => c !== got.rows)) problems.push(`${dest}: tracker row_count ${counts.join('/')} for ${file}, bronze has ${got.rows}`);
-      }
-      for (const file of inBronze.keys()) if (!byFile.has(file)) problems.push(`${dest}: ${file} is in bronze but has no SUCCESS tracker row`);
+      bronze.set(table, bronzeCountsOf(rows));
     }
-    return problems;
+    return exactlyOnceProblems(catalog, schema, expected, bronze, trackedOf(tracker));
   });
 }
 

@@ -1,55 +1,11 @@
 import { resolve, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbDialect, Engine, type CompiledStatement, type Driver, type Row } from '@org/hub-core';
+import { DuckDbDialect, Engine, type Driver } from '@org/hub-core';
 import { runBronze, type RunSummary } from '@org/hub-bronze';
 import { DuckDbDriver } from '../../packages/hub-core/src/engines/duckdb/duckdb-driver.js';
 import { buildDataset, type Dataset } from './dataset.js';
+import { BeforeOnlyDriver, FlakyDriver } from './flaky-driver.js';
 import { consistencyProblems, prng, randInt, SEED, tempDir, writeFile, type ExpectedTable } from './support.js';
-
-/** A failure the driver classifies as transient (throttling, a dropped connection). */
-class TransientError extends Error {
-  readonly executed: boolean;
-  constructor(executed: boolean) {
-    super(executed ? 'connection reset after the statement ran (reply lost)' : 'HTTP 503: warehouse temporarily unavailable');
-    this.executed = executed;
-  }
-}
-
-/**
- * Delegates to the real DuckDB driver and, at random (seeded), throws a retryable error BEFORE
- * a statement runs or AFTER it ran (its reply lost), as a remote warehouse can.
- */
-class FlakyDriver implements Driver {
-  flaky = true;
-  before = 0;
-  after = 0;
-  constructor(
-    readonly real: DuckDbDriver,
-    private readonly random: () => number,
-    private readonly rate: number,
-  ) {}
-
-  async execute(statement: CompiledStatement): Promise<Row[]> {
-    if (this.flaky && this.random() < this.rate / 2) {
-      this.before += 1;
-      throw new TransientError(false);
-    }
-    const rows = await this.real.execute(statement);
-    if (this.flaky && this.random() < this.rate / 2) {
-      this.after += 1;
-      throw new TransientError(true);
-    }
-    return rows;
-  }
-
-  isRetryable(error: unknown): boolean {
-    return error instanceof TransientError;
-  }
-
-  close(): Promise<void> {
-    return this.real.close();
-  }
-}
 
 /** The embedded engine's contract over a given driver: what createDuckDbEngine builds, minus its lock wait. */
 async function engineOver(warehouse: string, wrap: (real: DuckDbDriver) => Driver): Promise<Engine> {
@@ -135,21 +91,9 @@ describe('transient', () => {
   it('faults only before statements run, on idempotent statements alone: the run completes exactly', async () => {
     const warehouse = tempDir('wh-flaky');
     // Fails the first attempt of every read and every statement the engine may retry; never after execution.
-    class BeforeOnly extends FlakyDriver {
-      private seen = new Set<string>();
-      override async execute(statement: CompiledStatement): Promise<Row[]> {
-        const key = `${statement.sql}\u0000${JSON.stringify(statement.params)}`;
-        const retriable = /^\s*(SELECT|WITH|DESCRIBE|CREATE OR REPLACE TEMP TABLE|CREATE SCHEMA IF NOT EXISTS|CREATE TABLE IF NOT EXISTS|DROP TABLE IF EXISTS|DELETE|UPDATE)/i.test(statement.sql);
-        if (retriable && !this.seen.has(key)) {
-          this.seen.add(key);
-          this.before += 1;
-          throw new TransientError(false);
-        }
-        return this.real.execute(statement);
-      }
-    }
-    const holder: { driver?: BeforeOnly } = {};
-    const result = await run(warehouse, (real) => (holder.driver = new BeforeOnly(real, () => 1, 0)));
+    const retriable = (text: string) => /^\s*(SELECT|WITH|DESCRIBE|CREATE OR REPLACE TEMP TABLE|CREATE SCHEMA IF NOT EXISTS|CREATE TABLE IF NOT EXISTS|DROP TABLE IF EXISTS|DELETE|UPDATE)/i.test(text);
+    const holder: { driver?: BeforeOnlyDriver } = {};
+    const result = await run(warehouse, (real) => (holder.driver = new BeforeOnlyDriver(real, retriable)));
     expect(result.error).toBeUndefined();
     expect(holder.driver?.before).toBeGreaterThan(10);
     expect(result.engine.retryCount).toBe(holder.driver?.before);

@@ -28,6 +28,9 @@ export const SPARK_CAPABILITIES: Capabilities = {
   concurrentWriters: true,
 };
 
+/** Full CSV parsing, so a row with the wrong number of fields is always flagged as malformed (the bronze quarantine relies on it). */
+export const SPARK_SESSION_CONF: Readonly<Record<string, string>> = { 'spark.sql.csv.parser.columnPruning.enabled': 'false' };
+
 /** Apache Spark + Delta Lake through Spark's Thrift server (start one with `pnpm spark:start`). */
 export async function createSparkEngine(options: SparkEngineOptions): Promise<Engine> {
   const driver = new SparkDriver({
@@ -35,8 +38,7 @@ export async function createSparkEngine(options: SparkEngineOptions): Promise<En
     port: options.port,
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
-    // Full CSV parsing, so a row with the wrong number of fields is always flagged as malformed (the bronze quarantine relies on it).
-    sessionConf: { 'spark.sql.csv.parser.columnPruning.enabled': 'false', ...options.sessionConf },
+    sessionConf: { ...SPARK_SESSION_CONF, ...options.sessionConf },
   });
   try {
     await driver.connect();
