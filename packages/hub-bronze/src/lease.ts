@@ -172,7 +172,9 @@ export class LeaseKeeper {
   async check(): Promise<void> {
     if (this.lost === null && Date.now() >= this.expiresAt.getTime()) {
       this.renewing = this.renewing.then(() => this.renew());
-      await this.renewing;
+      // A renewal that never answers (a saturated server) must not hold the run forever: past one lifetime the lease is not ours.
+      const answered = await this.settled();
+      if (!answered && this.lost === null) this.lost = `its lease expired at ${this.expiresAt.toISOString()} and a renewal did not answer within ${this.ttlMs / 1000} s`;
       if (this.lost === null && Date.now() >= this.expiresAt.getTime()) this.lost = `its lease expired at ${this.expiresAt.toISOString()} and could not be renewed`;
     }
     if (this.lost !== null) throw new LeaseLostError(this.destTable, this.runId, this.lost);
@@ -180,7 +182,18 @@ export class LeaseKeeper {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.renewing;
+    await this.settled();
+  }
+
+  /** The renewal in flight, waited for at most one lifetime; whether it answered. */
+  private async settled(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.renewing.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.ttlMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 
   private async renew(): Promise<void> {
