@@ -1,9 +1,7 @@
 import type * as CsvParse from 'csv-parse/sync';
 import { createRequire } from 'node:module';
-import type Picomatch from 'picomatch';
 import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import {
-  DATE_TOKEN_PATTERN,
   LINEAGE_COLUMNS,
   type BronzeAdapter,
   type FileOutcome,
@@ -15,17 +13,13 @@ import {
 import { malformedRecordReason, mixedEndingReason, openQuoteReason, type LineEnding } from './csv-lines.js';
 import { csvReaderOptions, insideQuote, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineReason } from './first-line.js';
-import { deleteFilesStatement, pathRows, SAFE_TYPE, trackerSummary } from './shared.js';
+import { deleteFilesStatement, fileDateOf, namesMatching, pathRows, SAFE_TYPE, trackerSummary } from './shared.js';
 
 /** csv-parse loads when a Databricks load first reads a header line, not at every CLI start. */
 let csvParseModule: typeof CsvParse | undefined;
 const parse: typeof CsvParse.parse = (...args: Parameters<typeof CsvParse.parse>) => (csvParseModule ??= createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse).parse(...args);
 
-/** picomatch loads when a Databricks load first matches names, not at every CLI start. */
-let picomatchModule: typeof Picomatch | undefined;
-const picomatch = (...args: Parameters<typeof Picomatch>): ReturnType<typeof Picomatch> => (picomatchModule ??= createRequire(import.meta.url)('picomatch') as typeof Picomatch)(...args);
 
-const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
 /** COPY INTO names at most 1000 files per statement. */
 const MAX_FILES = 1000;
 const CORRUPT = '_corrupt_record';
@@ -50,7 +44,7 @@ export const databricksBronze: BronzeAdapter = {
 
   async listFiles(engine, request) {
     const listed = await engine.query(this.listStatement(engine, request));
-    const isMatch = picomatch(request.config.filePattern, { dot: true });
+    const isMatch = namesMatching(request.config.filePattern);
     const candidates = listed
       .filter(isFile)
       .map((row) => toListing(row, request))
@@ -471,8 +465,8 @@ function firstLine(error: EngineError): string {
 
 /**
  * LIST returns directories too, with size 0 and no trailing slash, so an entry of size 0 is not
- * taken for a file (an empty file has no rows to load either; the same as Spark, whose file scans
- * skip zero-byte files). docs/engines.md states the rule.
+ * taken for a file (an empty file has no rows to load either; DuckDB and Spark, whose folders the
+ * hub reads, quarantine it). docs/engines.md states the rule.
  */
 function isFile(row: Row): boolean {
   return Number(row['size']) > 0 && !String(row['name'] ?? row['path']).endsWith('/');
@@ -481,9 +475,7 @@ function isFile(row: Row): boolean {
 function toListing(row: Row, request: ListRequest): ListedFile {
   const name = String(row['name'] ?? String(row['path']).split('/').pop());
   const modifiedAt = new Date(Number(row['modification_time']));
-  const token = DATE_TOKEN.exec(name)?.[1];
-  const fromName = token ? `${token.slice(0, 4)}-${token.replace(/[-_]/g, '').slice(4, 6)}-${token.replace(/[-_]/g, '').slice(6, 8)}` : null;
-  const fileDate = fromName && isRealDate(fromName) ? fromName : modifiedAt.toISOString().slice(0, 10);
+  const fileDate = fileDateOf(name, modifiedAt);
   return {
     config: request.config,
     // One canonical path: the configured folder plus the name, whatever scheme the warehouse reports (dbfs:/Volumes/... for /Volumes/...).
@@ -495,9 +487,4 @@ function toListing(row: Row, request: ListRequest): ListedFile {
     fileDate,
     loaded: null,
   };
-}
-
-function isRealDate(day: string): boolean {
-  const d = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
 }

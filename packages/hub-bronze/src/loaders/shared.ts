@@ -1,6 +1,8 @@
+import { createRequire } from 'node:module';
+import type Picomatch from 'picomatch';
 import { sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import type { FileConfigRow } from '../types.js';
-import type { BronzeAdapter, ListedFile, ListRequest } from './bronze-adapter.js';
+import { DATE_TOKEN_PATTERN, type BronzeAdapter, type ListedFile, type ListRequest } from './bronze-adapter.js';
 
 /** Column types as engines report them: letters, digits, spaces, parentheses, commas, angle brackets. */
 export const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
@@ -80,4 +82,27 @@ export function clashReason(columns: readonly { name: string; tableType: string 
 /** The listing as a plan runs it when the tracker is not there yet: the run's DDL creates it empty, so every file is new. */
 export function withoutTracker(adapter: Pick<BronzeAdapter, 'listStatement'>, engine: Engine, request: ListRequest): Sql | undefined {
   return request.tracker === null ? undefined : adapter.listStatement(engine, { ...request, tracker: null });
+}
+
+const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
+
+/** yyyy-MM-dd from a real date token in the name, else the modification time's day (UTC): what the SQL listings compute. */
+export function fileDateOf(name: string, modifiedAt: Date): string {
+  const token = DATE_TOKEN.exec(name)?.[1];
+  const digits = token?.replace(/[-_]/g, '');
+  const fromName = digits ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}` : null;
+  return fromName && isRealDate(fromName) ? fromName : modifiedAt.toISOString().slice(0, 10);
+}
+
+function isRealDate(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
+
+/** picomatch loads when a load first matches names itself, not at every CLI start. */
+let picomatchModule: typeof Picomatch | undefined;
+
+/** Whether a file name matches a config row's pattern, as the engines' globs do (`*` also matches a leading dot). */
+export function namesMatching(pattern: string): (name: string) => boolean {
+  return (picomatchModule ??= createRequire(import.meta.url)('picomatch') as typeof Picomatch)(pattern, { dot: true });
 }

@@ -1,17 +1,18 @@
-import { open } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { EngineError, sql, type Engine, type Row, type Sql } from '@org/hub-core';
 import {
   DATE_TOKEN_PATTERN,
   type BronzeAdapter,
   type FileOutcome,
   type ListedFile,
+  type ListRequest,
   type LoadRequest,
   type TableRef,
 } from './bronze-adapter.js';
 import { explainDelimited, findLines, malformedRecordReason, mixedEndingReason, openQuoteReason } from './csv-lines.js';
 import { csvReaderOptions, ENDS_INSIDE_QUOTE, OPEN_QUOTE_LINE, QUOTE_FOLD, quoteTransition } from './csv-sql.js';
 import { firstLineKeys, type LineEnding } from './first-line.js';
-import { clashReason, deleteFilesStatement, rowsToListedFiles, SAFE_TYPE, trackerSummary, withoutTracker } from './shared.js';
+import { clashReason, deleteFilesStatement, fileDateOf, namesMatching, rowsToListedFiles, SAFE_TYPE, trackerSummary, withoutTracker } from './shared.js';
 
 const STAGE = sql.raw('__hub_stage');
 const PROBE = sql.raw('__hub_probe');
@@ -48,13 +49,17 @@ ORDER BY d.file_date, d.name`;
   },
 
   async listFiles(engine, request) {
+    let listed: ListedFile[];
     try {
-      return rowsToListedFiles(await engine.query(this.listStatement(engine, request), { planInstead: withoutTracker(this, engine, request) }), request.config);
+      listed = rowsToListedFiles(await engine.query(this.listStatement(engine, request), { planInstead: withoutTracker(this, engine, request) }), request.config);
     } catch (error) {
       // binaryFile fails on a glob that matches nothing: that is an empty listing.
-      if (error instanceof EngineError && /PATH_NOT_FOUND|Path does not exist/i.test(error.message)) return [];
-      throw error;
+      if (!(error instanceof EngineError && /PATH_NOT_FOUND|Path does not exist/i.test(error.message))) throw error;
+      listed = [];
     }
+    const empty = await emptyFiles(engine, request);
+    if (empty.length === 0) return listed;
+    return [...listed, ...empty].sort((a, b) => (a.fileDate === b.fileDate ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.fileDate < b.fileDate ? -1 : 1));
   },
 
   async load(engine, request) {
@@ -187,6 +192,28 @@ ORDER BY d.file_date, d.name`;
     }
   },
 };
+
+/**
+ * Spark's file scans skip zero-byte files, so `binaryFile` never lists them. Where the hub reads the
+ * engine's files it finds them itself, so an empty file is quarantined with its reason (as on
+ * DuckDB) instead of being skipped without a word. It never holds rows, so it is never "loaded".
+ */
+async function emptyFiles(engine: Engine, request: ListRequest): Promise<ListedFile[]> {
+  if (!engine.capabilities.localFilesOnly) return [];
+  const { location, config, window, fileName } = request;
+  const entries = await readdir(location.physical, { withFileTypes: true }).catch(() => []);
+  const isMatch = namesMatching(config.filePattern);
+  const found: ListedFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !isMatch(entry.name)) continue;
+    const info = await stat(location.physical + entry.name).catch(() => null);
+    if (!info || info.size !== 0) continue;
+    const fileDate = fileDateOf(entry.name, info.mtime);
+    if (fileName ? entry.name !== fileName : fileDate < window.begin || fileDate > window.end) continue;
+    found.push({ config, path: location.logical + entry.name, physical: location.physical + entry.name, name: entry.name, sizeBytes: 0, modifiedAt: info.mtime, fileDate, loaded: null });
+  }
+  return found;
+}
 
 /** Spark's errors for a file it cannot read (removed after the listing, unreadable); only these lead to probing files one by one. */
 const FILE_READ_ERROR = /FileNotFound|FILE_NOT_EXIST|FAILED_READ_FILE|PATH_NOT_FOUND|Path does not exist|does not exist|Error while reading file|Permission denied|AccessDenied|Access Denied/i;
