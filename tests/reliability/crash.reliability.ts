@@ -151,7 +151,7 @@ describe('crash', () => {
   const cliMarks = {
     started: /"msg":"bronze run starting"/,
     done: /"msg":"bronze run finished"/,
-    // The CLI logs its start and end at info, and each statement at debug (as it returns).
+    // Run at debug: the CLI logs its start and end there (at info it logs events only), and each statement as it returns.
     phases: (stderr: string) => (cliMarks.started.test(stderr) ? ['started', `${stderr.split('\n').filter((l) => l.includes('"msg":"statement"')).length} statements returned`] : []),
   };
   for (let trial = 1; trial <= 4; trial++) {
