@@ -16,10 +16,10 @@ import { REPO_ROOT, tempDir } from './support.js';
  */
 const SECTION = '### Bad data: where the engines differ';
 
-/** What docs/engines.md says an engine gives a kind: a tracker row matching `pattern`, or no listing at all. */
-type Documented = { readonly listed: false } | { readonly listed: true; readonly pattern: RegExp };
+/** What docs/engines.md says an engine gives a kind: the pattern its one tracker row matches. */
+type Documented = RegExp;
 
-/** The section's table: kind | DuckDB | Spark + Delta. A cell is a code span `STATUS: reason` (`<...>` stands for any text) or "not listed". */
+/** The section's table: kind | DuckDB | Spark + Delta. A cell is a code span `STATUS: reason` (`<...>` stands for any text). */
 function documentedDifferences(): Map<string, { duckdb: Documented; spark: Documented }> {
   const text = readFileSync(join(REPO_ROOT, 'docs', 'engines.md'), 'utf8');
   const start = text.indexOf(SECTION);
@@ -31,12 +31,9 @@ function documentedDifferences(): Map<string, { duckdb: Documented; spark: Docum
   const out = new Map<string, { duckdb: Documented; spark: Documented }>();
   const cell = (text: string): Documented => {
     const code = /`([^`]+)`/.exec(text);
-    if (!code) {
-      if (/^not listed\b/.test(text.trim())) return { listed: false };
-      throw new Error(`docs/engines.md, ${SECTION}: a cell is neither a \`STATUS: reason\` code span nor "not listed": ${text}`);
-    }
+    if (!code) throw new Error(`docs/engines.md, ${SECTION}: a cell is not a \`STATUS: reason\` code span: ${text}`);
     const parts = (code[1] as string).split(/<[^>]*>/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    return { listed: true, pattern: new RegExp(`^${parts.join('.*')}$`, 's') };
+    return new RegExp(`^${parts.join('.*')}$`, 's');
   };
   for (const line of rows) {
     const cells = line.split(' | ').map((c) => c.replace(/^\|\s*|\s*\|$/g, ''));
@@ -48,12 +45,8 @@ function documentedDifferences(): Map<string, { duckdb: Documented; spark: Docum
 }
 
 function expectDocumented(outcome: FileOutcome, documented: Documented, engine: string): void {
-  if (!documented.listed) {
-    expect({ status: outcome.status, tracked: outcome.tracked }, `${engine}: documented as not listed`).toEqual({ status: undefined, tracked: [] });
-    return;
-  }
   expect(outcome.tracked, `${engine}: one tracker row as documented`).toHaveLength(1);
-  expect(outcome.tracked[0], `${engine}: the tracker row as docs/engines.md says`).toMatch(documented.pattern);
+  expect(outcome.tracked[0], `${engine}: the tracker row as docs/engines.md says`).toMatch(documented);
 }
 
 const CASES: readonly Pick<Kind, 'name' | 'format' | 'reason'>[] = [...KINDS, { name: REMOVED_BEFORE_INSERT, format: 'delimited', reason: /^could not read the file: ENOENT/ }];
