@@ -354,7 +354,8 @@ for (const target of await enginesUnderTest()) {
     it('recovers a crash between load and tracker write without duplicating rows', async () => {
       const { catalog, config } = creditSetup();
       await withEngine(async (engine) => {
-        const crash = runBronze({ asOf: AS_OF }, { engine, configPath: config, hooks: { afterLoad: () => { throw new Error('simulated crash'); } } });
+        // The crash comes as the table's rows are in, before its tracker rows (the table-loaded progress event).
+        const crash = runBronze({ asOf: AS_OF }, { engine, configPath: config, onProgress: (event) => { if (event.kind === 'table-loaded') throw new Error('simulated crash'); } });
         await expect(crash).rejects.toThrow('simulated crash');
         // The lease of the crashed run is released by its finally; a killed process leaves it to expire.
         expect(await count(engine, catalog)).toBe(6);

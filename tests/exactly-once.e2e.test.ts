@@ -35,7 +35,7 @@ for (const target of await enginesUnderTest()) {
       const { scratch, catalog, config } = setup(['20240308', '20240309']);
       const grown = scratch.path('raw', 'credit', 'transactions_20240309.csv');
       await withEngine(async (engine) => {
-        const first = await runBronze({ asOf: AS_OF }, { engine, configPath: config, hooks: { afterLoad: () => appendFileSync(grown, '20240309-3,30\n') } });
+        const first = await runBronze({ asOf: AS_OF }, { engine, configPath: config, onProgress: (event) => event.kind === 'table-loaded' && appendFileSync(grown, '20240309-3,30\n') });
         const byName = new Map(first.files.map((f) => [f.path.split('/').pop(), f]));
         expect(byName.get('transactions_20240308.csv')).toMatchObject({ status: 'SUCCESS', rows: 2 });
         expect(byName.get('transactions_20240309.csv')).toMatchObject({ status: 'QUARANTINED', rows: 0 });

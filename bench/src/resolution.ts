@@ -75,7 +75,7 @@ export async function resolution(data: ListingData, trackerRows: number, repetit
       statements.splice(0, statements.length, ...resolving);
       const seconds = wall - loads.reduce((n, l) => n + (l.ended - l.started), 0) / 1000;
       plannedFiles = value.summary.files.length;
-      if (value.plan.changedSinceLoad.length > 0) throw new Error(`resolution: ${value.plan.changedSinceLoad.length} files reported as changed since load; the tracker fill is wrong`);
+      if (value.summary.changedSinceLoad.length > 0) throw new Error(`resolution: ${value.summary.changedSinceLoad.length} files reported as changed since load; the tracker fill is wrong`);
       if (record) {
         hubMs.push(seconds * 1000);
         sqlMs.push(statements.reduce((n, s) => n + s.ms, 0));

@@ -42,6 +42,16 @@ const report = (phase) => process.stderr.write(`progress: ${phase}\n`);
 /** One bronze run on an engine of its own, as one CLI invocation would do. */
 async function runOnce() {
   const engine = await createEngine(engineName, { settings, logger });
+  // slowAfterLoadMs: the write after a table's load (its tracker rows) waits behind a statement that sleeps on the run's own session (Spark: the server sleeps).
+  let slowNext = false;
+  const run = engine.run.bind(engine);
+  engine.run = async (query, queryOptions) => {
+    if (slowNext) {
+      slowNext = false;
+      await engine.query(`SELECT java_method('java.lang.Thread', 'sleep', CAST(${Number(options.slowAfterLoadMs)} AS BIGINT)) AS slept`);
+    }
+    return run(query, queryOptions);
+  };
   try {
     report('started');
     const summary = await runBronze(
@@ -55,23 +65,20 @@ async function runOnce() {
         leaseTtlMs: options.leaseTtlMs,
         runId: options.runId,
         onProgress: (event) => {
-          // A table's files are listed (the run holds the warehouse), or its tracker rows are written.
+          // A table's files are listed (the run holds the warehouse), its rows are in, or its tracker rows are written.
           // Other events (a table's listing begins, checks) say nothing of where the load is.
           if (event.kind === 'table-start') report(`listed ${event.table}`);
           else if (event.kind === 'table-done') report(`tracked ${event.table}`);
+          else if (event.kind === 'table-loaded') {
+            report(`loaded ${event.table}`);
+            if (options.slowAfterLoadMs) {
+              report(`slow ${event.table}`);
+              slowNext = true;
+            }
+            if (kill?.at === 'afterLoad' && ++loads === kill.table) die(`afterLoad ${event.table}`);
+          }
           if (event.kind === 'table-start' && kill?.at === 'tableStart' && ++tablesStarted === kill.table) die(`tableStart ${event.table}`);
           if (event.kind === 'table-done' && kill?.at === 'tableDone' && ++tablesDone === kill.table) die(`tableDone ${event.table}`);
-        },
-        hooks: {
-          afterLoad: async (table) => {
-            report(`loaded ${table}`);
-            // A statement slowed on the run's own session (Spark: the server sleeps), between the load and the tracker write.
-            if (options.slowAfterLoadMs) {
-              report(`slow ${table}`);
-              await engine.run(`SELECT java_method('java.lang.Thread', 'sleep', CAST(${Number(options.slowAfterLoadMs)} AS BIGINT)) AS slept`);
-            }
-            if (kill?.at === 'afterLoad' && ++loads === kill.table) die(`afterLoad ${table}`);
-          },
         },
       },
     );

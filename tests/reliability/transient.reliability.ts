@@ -1,6 +1,6 @@
 import { resolve, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbDialect, Engine, type Driver } from '@org/hub-core';
+import { DuckDbDialect, SqlEngine, type Engine, type Driver } from '@org/hub-core';
 import { runBronze, type RunSummary } from '@org/hub-bronze';
 import { DuckDbDriver } from '../../packages/hub-core/src/engines/duckdb/duckdb-driver.js';
 import { buildDataset, type Dataset } from './dataset.js';
@@ -11,7 +11,7 @@ import { consistencyProblems, prng, randInt, SEED, tempDir, writeFile, type Expe
 async function engineOver(warehouse: string, wrap: (real: DuckDbDriver) => Driver): Promise<Engine> {
   const real = await DuckDbDriver.open({});
   const dialect = new DuckDbDialect();
-  return new Engine(
+  return new SqlEngine(
     'duckdb',
     dialect,
     wrap(real),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Engine, loadSettings, SparkDialect, type Driver } from '@org/hub-core';
+import { SqlEngine, type Engine, loadSettings, SparkDialect, type Driver } from '@org/hub-core';
 import { runBronze, type RunSummary } from '@org/hub-bronze';
 import { SparkDriver } from '../../packages/hub-core/src/engines/spark/spark-driver.js';
 import { SPARK_CAPABILITIES, SPARK_SESSION_CONF } from '../../packages/hub-core/src/engines/spark/spark-engine.js';
@@ -13,7 +13,7 @@ import { prng, SEED, writeFile } from './support.js';
 async function engineOver(wrap: (real: SparkDriver) => Driver): Promise<Engine> {
   const real = new SparkDriver({ host: loadSettings({ engine: 'spark', sparkPort: sparkPort() }).sparkHost, port: sparkPort(), sessionConf: SPARK_SESSION_CONF });
   await real.connect();
-  return new Engine('spark', new SparkDialect(), wrap(real), SPARK_CAPABILITIES, { retry: { sleep: async () => {} } });
+  return new SqlEngine('spark', new SparkDialect(), wrap(real), SPARK_CAPABILITIES, { retry: { sleep: async () => {} } });
 }
 
 /**

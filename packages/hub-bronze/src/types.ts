@@ -95,19 +95,17 @@ export interface RunBronzeOptions {
   readonly onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Run id; generated when absent. */
   readonly runId?: string | undefined;
-  /** @deprecated use `planBronze`: `runBronze` with it returns the plan's summary, writing nothing. */
-  readonly dryRun?: boolean | undefined;
   /** How long to wait for another run's lease on a table (default: fail at once). */
   readonly leaseWaitMs?: number | undefined;
   /** A table lease's lifetime without renewal (default DELTALAKE_HUB_LEASE_TTL_SECONDS, else 120 s); the run renews it every quarter of that. */
   readonly leaseTtlMs?: number | undefined;
-  /** Test seams: called between a table's load and its tracker write. */
-  readonly hooks?: { readonly afterLoad?: ((destTable: string) => void | Promise<void>) | undefined } | undefined;
 }
 
 export type ProgressEvent =
   | { readonly kind: 'table-listing'; readonly table: string; readonly sources: number }
   | { readonly kind: 'table-start'; readonly table: string; readonly files: number }
+  /** The table's rows are written; its tracker rows are next. */
+  | { readonly kind: 'table-loaded'; readonly table: string; readonly files: number }
   | { readonly kind: 'table-done'; readonly table: string; readonly loaded: number; readonly quarantined: number; readonly rows: number }
   /** `bronze run --checks`: the checks on the run's batch, after the loads. */
   | { readonly kind: 'checks-start'; readonly checks: number; readonly tables: number }

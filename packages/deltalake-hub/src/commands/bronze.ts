@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readJobParameters, type Engine, type JobParameters, type JournalEntry, type Logger } from '@org/hub-core';
-import { exitCodeFor, parseSourceRoots, planBronze, type BronzePlan, type RunSummary } from '@org/hub-bronze';
+import { readJobParameters, type Engine, type JobParameters, type Logger } from '@org/hub-core';
+import { exitCodeFor, parseSourceRoots, planBronze, type BronzePlan, type PlannedStatement, type RunSummary } from '@org/hub-bronze';
 import { addEngineOptions, collect, openContext, progressReporter, withEngine, type Context, type EngineFlags } from './context.js';
 import { formatNotices } from '../summary.js';
 import { bronzeRunner, parseVariableFlags } from './quality.js';
@@ -127,7 +127,7 @@ function print(ctx: Context, document: unknown, text: string): void {
 }
 
 /** Why a plan shows a statement it did not execute as it stands (writes are never executed: the header says so). */
-const NOT_RUN: Record<NonNullable<JournalEntry['notRun']>, string | null> = {
+const NOT_RUN: Record<NonNullable<PlannedStatement['notRun']>, string | null> = {
   write: null,
   depends: '-- not run by the plan: it reads what the statements above write',
   instead: '-- the plan ran an equivalent read in its place: this one reads what the statements above write',
@@ -137,7 +137,7 @@ const NOT_RUN: Record<NonNullable<JournalEntry['notRun']>, string | null> = {
 export const CONDITIONAL_NOTE =
   "-- a run adds statements only when a write goes wrong: the load again without a file it could not read, or (DuckDB) the removal of rejected rows; the removal of a file's rows when it changed while loading, or (Databricks) did not land whole; the lease again while another run holds it";
 
-function statementLines(entries: readonly JournalEntry[]): string[] {
+function statementLines(entries: readonly PlannedStatement[]): string[] {
   return entries.flatMap((e) => {
     const note = e.notRun ? NOT_RUN[e.notRun] : null;
     return note ? [note, `${e.text.trim()};`] : [`${e.text.trim()};`];
@@ -153,12 +153,12 @@ export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
     '',
     `-- the ${summary.statements} statements a run issues, in order; the plan ran the reads and none of the writes`,
     '-- metadata: a run creates what is missing, merges the config, selects the rows',
-    ...statementLines(plan.metadataJournal),
+    ...statementLines(plan.metadata),
   ];
   for (const table of plan.tables) {
     lines.push('', `-- ${table.destTable}: ${table.files.length === 0 ? 'nothing new to load' : `${table.files.length} file(s) to load`}`);
     for (const file of table.files) lines.push(`--   ${file.path} (${file.fileDate})`);
-    lines.push(...statementLines(table.journal));
+    lines.push(...statementLines(table.statements));
   }
   if (files > 0) lines.push('', CONDITIONAL_NOTE);
   return lines.join('\n');
@@ -166,11 +166,12 @@ export function formatPlan(summary: RunSummary, plan: BronzePlan): string {
 
 /** `--json`: the statements as text, in order; `notRun` names those the plan shows but did not execute as they stand. */
 function planDocument(plan: BronzePlan) {
-  const notRun = (entries: readonly JournalEntry[]) => entries.flatMap((e, index) => (e.notRun ? [{ index, reason: e.notRun }] : []));
+  const notRun = (entries: readonly PlannedStatement[]) => entries.flatMap((e, index) => (e.notRun ? [{ index, reason: e.notRun }] : []));
+  const texts = (entries: readonly PlannedStatement[]) => entries.map((e) => e.text);
   return {
-    metadata: plan.metadata,
-    metadataNotRun: notRun(plan.metadataJournal),
-    tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), listing: t.listing, statements: t.statements, notRun: notRun(t.journal) })),
+    metadata: texts(plan.metadata),
+    metadataNotRun: notRun(plan.metadata),
+    tables: plan.tables.map((t) => ({ destTable: t.destTable, files: t.files.map((f) => f.path), statements: texts(t.statements), notRun: notRun(t.statements) })),
   };
 }
 

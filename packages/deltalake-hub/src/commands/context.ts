@@ -99,6 +99,9 @@ export function progressReporter(afterMs: number = progressDelay()): (event: Pro
       case 'table-start':
         later(event.table, `${event.table}: loading ${event.files} file(s)...`);
         break;
+      case 'table-loaded':
+        later(event.table, `${event.table}: ${event.files} file(s) loaded, recording them in the tracker...`);
+        break;
       case 'table-done':
         if (timer) clearTimeout(timer);
         if (shown.has(event.table)) process.stderr.write(`  ${event.table}: ${event.loaded} loaded, ${event.quarantined} not loaded, ${event.rows} rows\n`);

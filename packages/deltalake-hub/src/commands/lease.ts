@@ -78,7 +78,7 @@ export function addLeaseCommand(program: Command, setExit: (code: number) => voi
   ).action(async (table: string, flags: LeaseFlags & { run: string }) => {
     const outcome = await withLeases(flags, async (leases) => {
       const before = await leases.holderOf(table);
-      return { before, released: await leases.release(table, flags.run) };
+      return { before, released: await leases.releaseIfHeld(table, flags.run) };
     });
     const held = outcome.before ? `it is held by run ${outcome.before.runId}${outcome.before.holder ? ` on ${outcome.before.holder}` : ''}` : 'no run holds it';
     const message = outcome.released ? `released the lease on ${table} held by run ${flags.run}` : `not released: ${table}'s lease is not held by run ${flags.run} (${held})`;

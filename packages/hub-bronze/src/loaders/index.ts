@@ -1,18 +1,16 @@
 import type { EngineName } from '@org/hub-core';
-import type { BronzeAdapter } from './bronze-adapter.js';
-import { databricksBronze } from './databricks-bronze.js';
-import { duckDbBronze } from './duckdb-bronze.js';
-import { sparkBronze } from './spark-bronze.js';
+import { databricksLoader } from './databricks/index.js';
+import { duckDbLoader } from './duckdb/index.js';
+import type { Loader } from './loader.js';
+import { sparkLoader } from './spark/index.js';
 
 /** One explicit map from engine to how bronze work is spelled there. */
-const adapters: Partial<Record<EngineName, BronzeAdapter>> = {
-  duckdb: duckDbBronze,
-  spark: sparkBronze,
-  databricks: databricksBronze,
+const loaders: Record<EngineName, Loader> = {
+  duckdb: duckDbLoader,
+  spark: sparkLoader,
+  databricks: databricksLoader,
 };
 
-export function bronzeAdapterFor(engine: EngineName): BronzeAdapter {
-  const adapter = adapters[engine];
-  if (!adapter) throw new Error(`no bronze adapter for engine ${engine}`);
-  return adapter;
+export function loaderFor(engine: EngineName): Loader {
+  return loaders[engine];
 }

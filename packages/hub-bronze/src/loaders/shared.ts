@@ -1,11 +1,9 @@
 import { createRequire } from 'node:module';
 import type Picomatch from 'picomatch';
 import { sql, type Engine, type Row, type Sql } from '@org/hub-core';
+import type { ListedFile } from '../files.js';
 import type { FileConfigRow } from '../types.js';
-import { DATE_TOKEN_PATTERN, type BronzeAdapter, type ListedFile, type ListRequest } from './bronze-adapter.js';
-
-/** Column types as engines report them: letters, digits, spaces, parentheses, commas, angle brackets. */
-export const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
+import type { ListRequest } from './loader.js';
 
 /** The last SUCCESS load of each file of a table: what the listing is anti-joined against. */
 export function trackerSummary(tracker: Sql | null, destTable: string): Sql {
@@ -58,45 +56,12 @@ function toNumberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** One reason per file from row-level rejects: the first bad line and how many there were. */
-export function describeRejects(rows: readonly Row[]): Map<string, string> {
-  const byFile = new Map<string, Row[]>();
-  for (const row of rows) {
-    const path = String(row['file_path']);
-    byFile.set(path, [...(byFile.get(path) ?? []), row]);
-  }
-  const reasons = new Map<string, string>();
-  for (const [path, errors] of byFile) {
-    const first = errors[0] as Row;
-    const column = first['column_name'] ? ` column ${String(first['column_name'])}:` : '';
-    const more = errors.length > 1 ? ` (${errors.length} bad lines: ${errors.slice(0, 5).map((e) => e['line']).join(', ')}${errors.length > 5 ? ', ...' : ''})` : '';
-    reasons.set(path, `line ${String(first['line'])}:${column} ${String(first['error_type']).toLowerCase()}: ${String(first['error_message'])}${more}`);
-  }
-  return reasons;
-}
-
-export function clashReason(columns: readonly { name: string; tableType: string }[], fileTypes: ReadonlyMap<string, string>): string {
-  return `type clash with the table: ${columns.map((c) => `column ${c.name} is ${fileTypes.get(c.name) ?? 'another type'} in the file but ${c.tableType} in the table`).join('; ')}`;
-}
-
-/** The listing as a plan runs it when the tracker is not there yet: the run's DDL creates it empty, so every file is new. */
-export function withoutTracker(adapter: Pick<BronzeAdapter, 'listStatement'>, engine: Engine, request: ListRequest): Sql | undefined {
-  return request.tracker === null ? undefined : adapter.listStatement(engine, { ...request, tracker: null });
-}
-
-const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
-
-/** yyyy-MM-dd from a real date token in the name, else the modification time's day (UTC): what the SQL listings compute. */
-export function fileDateOf(name: string, modifiedAt: Date): string {
-  const token = DATE_TOKEN.exec(name)?.[1];
-  const digits = token?.replace(/[-_]/g, '');
-  const fromName = digits ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}` : null;
-  return fromName && isRealDate(fromName) ? fromName : modifiedAt.toISOString().slice(0, 10);
-}
-
-function isRealDate(day: string): boolean {
-  const d = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+/**
+ * The listing read against the tracker: a plan on a warehouse where the run's DDL has not made
+ * the tracker yet reads the files without it (every file is new, as the new empty tracker says).
+ */
+export function listingReads(statement: (request: ListRequest) => Sql, request: ListRequest): [Sql, { ifAbsent?: Sql }] {
+  return [statement(request), request.tracker === null ? {} : { ifAbsent: statement({ ...request, tracker: null }) }];
 }
 
 /** picomatch loads when a load first matches names itself, not at every CLI start. */

@@ -3,6 +3,16 @@ import { IDENTIFIER_PATTERN, sql, type CompiledStatement, type Sql, type SqlValu
 
 export type EngineName = 'duckdb' | 'spark' | 'databricks';
 
+/** A table by its hub name, before the dialect maps and quotes it. */
+export interface TableRef {
+  readonly catalog: string;
+  readonly schema: string;
+  readonly table: string;
+}
+
+/** Column types as engines report them: letters, digits, spaces, parentheses, commas, angle brackets, colons. */
+const COLUMN_TYPE = /^[A-Za-z][A-Za-z0-9_ (),<>:]*$/;
+
 /** Column types by role; each dialect names them its own way. */
 export interface DialectTypes {
   readonly string: string;
@@ -79,6 +89,42 @@ export abstract class Dialect {
       .map((n) => this.quoteIdentifier(n))
       .join('.');
   }
+
+  /** A table's SQL name as a statement fragment. */
+  table(ref: TableRef): Sql {
+    return sql.raw(this.tableName(ref.catalog, ref.schema, ref.table));
+  }
+
+  /** A schema's SQL name as a statement fragment. */
+  schema(catalog: string, schema: string): Sql {
+    return sql.raw(this.schemaName(catalog, schema));
+  }
+
+  /** A column type the engine reported (DESCRIBE, a file's schema), checked before it goes into a statement as text. */
+  checkType(type: string): string {
+    if (!COLUMN_TYPE.test(type)) throw new HubError('ENGINE_ERROR', `unexpected column type from the ${this.name} engine: ${type}`);
+    return type;
+  }
+
+  /** `checkType` as a statement fragment. */
+  columnType(type: string): Sql {
+    return sql.raw(this.checkType(type));
+  }
+
+  /** Whether a column type holds values inside it (a list, a struct, a map): such values are compared whole, and only with the same type. */
+  abstract isNestedType(type: string): boolean;
+
+  /** A path whose glob characters match only themselves. */
+  abstract escapeGlob(path: string): string;
+
+  /** A glob naming exactly these files of one folder: `dir/a.csv` or `dir/{a.csv,b.csv}` (brace lists, as Spark's and Hadoop's globs take them). */
+  globOf(directory: string, names: readonly string[]): string {
+    const escaped = names.map((n) => this.escapeGlob(n));
+    return escaped.length === 1 ? `${this.escapeGlob(directory)}${escaped[0]}` : `${this.escapeGlob(directory)}{${escaped.join(',')}}`;
+  }
+
+  /** Milliseconds since the epoch of a TIMESTAMP expression. */
+  abstract epochMillis(expression: Sql): Sql;
 
   /**
    * Rows as a query (`SELECT <columns> FROM ...`) from ONE value: the rows bound as a JSON array

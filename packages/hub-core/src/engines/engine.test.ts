@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
-import { Engine, type Driver, type RetryPolicy, type Row } from './engine.js';
+import { SqlEngine, type Driver, type RetryPolicy, type Row } from './engine.js';
 import { createRecordingEngine } from './recording/recording-engine.js';
 import { SparkDialect } from './spark/spark-dialect.js';
 import { sql, type CompiledStatement } from './sql.js';
@@ -33,7 +33,7 @@ class ScriptedDriver implements Driver {
 
 function engineWith(driver: Driver, retry: Partial<RetryPolicy> = {}, extra: { logger?: ReturnType<typeof createLogger>; prepareCatalog?: (catalog: string) => Promise<void> } = {}) {
   const sleeps: number[] = [];
-  const engine = new Engine('duckdb', new DuckDbDialect(), driver, {}, {
+  const engine = new SqlEngine('duckdb', new DuckDbDialect(), driver, {}, {
     retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 250, random: () => 1, sleep: async (ms) => void sleeps.push(ms), ...retry },
     ...extra,
   });

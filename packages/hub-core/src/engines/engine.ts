@@ -38,35 +38,20 @@ export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 50
 
 export interface QueryOptions extends ExecuteOptions {
   /**
-   * Safe to run again after a transient failure. Reads are detected; a write must say so,
+   * Safe to run again after a transient failure. `query` statements are; a write must say so,
    * because a retried INSERT whose first attempt committed would load rows twice.
    */
   readonly idempotent?: boolean;
-  /**
-   * A read of what the run's own writes just made, for a plan (which executes no write):
-   * 'skip' does not run it (a lease just taken, rows just inserted, a table just altered);
-   * 'if-present' runs it, and counts it as not run when it fails because a table the run's DDL
-   * creates is not there yet. A read the plan does not run returns `planInstead`'s rows, else
-   * none, and the caller takes the outcome of a clean run.
-   */
-  readonly afterWrites?: 'skip' | 'if-present' | undefined;
-  /** What a plan runs in place of this read when it does not run it: a read of the files or empty tables that gives what a clean run would read. */
-  readonly planInstead?: Sql | undefined;
 }
 
-/** One statement as a run issued it (or a plan showed it), in order: the statement journal. */
+/** One statement as the engine issued it, in order: the statement journal. */
 export interface JournalEntry {
   /** As a person reads it: values inline, rendered by the dialect's literal function. */
   readonly text: string;
-  /** 'read' also covers a temporary view: it lives in the session only. */
+  /** `query` issues reads (a temporary view, which lives in the session, is one); `run` issues writes. */
   readonly kind: 'read' | 'write';
   /** The values in the statement, bound or inline, in order (a test normalises the run's own timestamps by them). */
   readonly values: readonly SqlValue[];
-  /**
-   * Set in a plan for a statement it did not execute: a write; a read that depends on writes above
-   * (returns no rows there); or a read of tables the run's DDL creates, run over empty ones instead.
-   */
-  readonly notRun?: 'write' | 'depends' | 'instead' | undefined;
 }
 
 export type StatementListener = (entry: JournalEntry) => void;
@@ -78,17 +63,42 @@ export interface EngineOptions {
   readonly prepareCatalog?: ((catalog: string) => Promise<void>) | undefined;
 }
 
-const READ_ONLY = /^\s*(SELECT|WITH|LIST|SHOW|DESCRIBE|DESC|EXPLAIN)\b/i;
-/** A CTE can front a write (`WITH s AS (...) INSERT ...`) and EXPLAIN ANALYZE runs its statement, so neither counts as a read. */
-const WRITES = /\b(INSERT|MERGE|UPDATE|DELETE|COPY|CREATE|DROP|ALTER|TRUNCATE|ANALYZE)\b/i;
-/** A temporary view changes the session only: a plan creates it, as a run does, to read files through it. */
-const SESSION_VIEW = /^\s*CREATE\s+(OR\s+REPLACE\s+)?(GLOBAL\s+)?TEMP(ORARY)?\s+VIEW\b/i;
+/**
+ * What the hub, a spoke's runner or a test calls on an engine (`createEngine` makes one): one
+ * contract for every engine, a driver plus a dialect plus capabilities.
+ */
+export interface Engine {
+  readonly name: EngineName;
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  /** Statements issued so far (a retry is not counted twice). */
+  readonly statementCount: number;
+  readonly retryCount: number;
+  /** A statement that changes no table: a read, or a temporary view (it lives in the session). Retried on transient failures. */
+  query<T extends Row = Row>(query: Sql | string, options?: QueryOptions): Promise<T[]>;
+  /** A statement that writes: stopped by the write guard, retried only when marked idempotent. */
+  run(query: Sql | string, options?: QueryOptions): Promise<void>;
+  /** `work` as one transaction where the engine has them, statement by statement elsewhere. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Calls `listener` with every statement this engine issues from now on, in order; returns the way to stop. */
+  observe(listener: StatementListener): () => void;
+  compile(query: Sql | string): CompiledStatement;
+  /** The statement as a person reads it: values inline, rendered by the dialect's literal function. */
+  render(query: Sql | string): string;
+  /** Makes `catalog` usable in three-part names; a no-op except on the embedded engine. */
+  prepareCatalogs(catalogs: Iterable<string>): Promise<void>;
+  /** An engine over a session of its own (a lease heartbeat runs there while a long statement runs here), or null where the driver has one session. */
+  openSibling(): Promise<Engine | null>;
+  /** `check` runs before every write, and may throw to stop it (a lease lost to another run). */
+  guardWrites(check: (() => void | Promise<void>) | undefined): void;
+  close(): Promise<void>;
+}
 
 /**
- * One contract for every engine: a driver plus a dialect plus capabilities.
- * It counts statements, wraps failures in EngineError and retries what is safe to retry.
+ * The engine over a driver: it counts statements, journals them, wraps failures in EngineError
+ * and retries what is safe to retry.
  */
-export class Engine {
+export class SqlEngine implements Engine {
   readonly name: EngineName;
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
@@ -102,7 +112,6 @@ export class Engine {
   private retries = 0;
   private writeGuard: (() => void | Promise<void>) | undefined;
   private readonly listeners = new Set<StatementListener>();
-  private planning = false;
 
   constructor(name: EngineName, dialect: Dialect, driver: Driver, capabilities: Partial<Capabilities>, options: EngineOptions = {}) {
     this.name = name;
@@ -120,11 +129,10 @@ export class Engine {
    * embedded engine). Its statements are not counted here and logged at info level and above.
    */
   async openSibling(): Promise<Engine | null> {
-    // A plan takes no lease, so it has none to keep alive.
-    if (!this.driver.openSibling || this.planning) return null;
+    if (!this.driver.openSibling) return null;
     const driver = await this.driver.openSibling();
     const logger = this.logger?.child({ session: 'sibling' }, { level: 'info' });
-    return new Engine(this.name, this.dialect, driver, this.capabilities, { ...this.options, logger });
+    return new SqlEngine(this.name, this.dialect, driver, this.capabilities, { ...this.options, logger });
   }
 
   /** `check` runs before every statement that may write, and may throw to stop it (a lease lost to another run). */
@@ -138,26 +146,7 @@ export class Engine {
     return () => void this.listeners.delete(listener);
   }
 
-  /**
-   * Runs `work` as a plan: statements that write are journaled and not executed; reads run, so
-   * listings and file checks see the real warehouse and files (see QueryOptions.afterWrites).
-   */
-  async plan<T>(work: () => Promise<T>): Promise<T> {
-    const before = this.planning;
-    this.planning = true;
-    try {
-      return await work();
-    } finally {
-      this.planning = before;
-    }
-  }
-
-  /** Whether statements are being planned (journaled, writes not executed) rather than run. */
-  get isPlanning(): boolean {
-    return this.planning;
-  }
-
-  /** Statements issued so far (retries are not counted twice; a plan counts the writes it shows). */
+  /** Statements issued so far (retries are not counted twice). */
   get statementCount(): number {
     return this.count;
   }
@@ -186,56 +175,26 @@ export class Engine {
   }
 
   async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
-    const statement = this.compile(query);
-    const isRead = READ_ONLY.test(statement.sql) && !WRITES.test(statement.sql);
-    const kind = isRead || SESSION_VIEW.test(statement.sql) ? 'read' : 'write';
-    if (this.planning) {
-      if (kind === 'write') {
-        this.count += 1;
-        this.journal(query, kind, 'write');
-        return [];
-      }
-      if (options.afterWrites === 'skip') return this.planInstead<T>(query, options);
-      if (options.afterWrites === 'if-present' || options.planInstead) return this.planRead<T>(query, options);
-    }
-    this.journal(query, kind);
-    return this.execute<T>(statement, isRead, options);
-  }
-
-  /** A plan's read of tables the run's DDL may create: run it; if it fails, as a read the plan does not run. */
-  private async planRead<T extends Row>(query: Sql | string, options: QueryOptions): Promise<T[]> {
-    let rows: T[];
-    try {
-      rows = await this.execute<T>(this.compile(query), true, options);
-    } catch {
-      this.count -= 1;
-      return this.planInstead<T>(query, options);
-    }
     this.journal(query, 'read');
-    return rows;
+    return this.execute<T>(this.compile(query), 'read', options);
   }
 
-  /** A read the plan shows and does not run: its stand-in's rows (counted as the one statement it shows), else none. */
-  private async planInstead<T extends Row>(query: Sql | string, options: QueryOptions): Promise<T[]> {
-    this.journal(query, 'read', options.planInstead ? 'instead' : 'depends');
-    if (!options.planInstead) {
-      this.count += 1;
-      return [];
-    }
-    return this.execute<T>(this.compile(options.planInstead), true, options);
+  async run(query: Sql | string, options: QueryOptions = {}): Promise<void> {
+    this.journal(query, 'write');
+    await this.execute(this.compile(query), 'write', options);
   }
 
-  private journal(query: Sql | string, kind: JournalEntry['kind'], notRun?: JournalEntry['notRun']): void {
+  private journal(query: Sql | string, kind: JournalEntry['kind']): void {
     if (this.listeners.size === 0) return;
     const parts = typeof query === 'string' ? [] : query.parts;
     const values = parts.flatMap((p) => (p.kind === 'value' || p.kind === 'literal' ? [p.value] : []));
-    const entry: JournalEntry = { text: this.render(query), kind, values, ...(notRun ? { notRun } : {}) };
+    const entry: JournalEntry = { text: this.render(query), kind, values };
     for (const listener of this.listeners) listener(entry);
   }
 
-  private async execute<T extends Row>(statement: CompiledStatement, isRead: boolean, options: QueryOptions): Promise<T[]> {
-    if (!isRead && this.writeGuard) await this.writeGuard();
-    const idempotent = options.idempotent ?? isRead;
+  private async execute<T extends Row>(statement: CompiledStatement, kind: JournalEntry['kind'], options: QueryOptions): Promise<T[]> {
+    if (kind === 'write' && this.writeGuard) await this.writeGuard();
+    const idempotent = options.idempotent ?? kind === 'read';
     const perStatement: ExecuteOptions = options.stagingAllowedLocalPath === undefined ? {} : { stagingAllowedLocalPath: options.stagingAllowedLocalPath };
     this.count += 1;
     for (let attempt = 1; ; attempt++) {
@@ -257,10 +216,6 @@ export class Engine {
         throw new EngineError({ engine: this.name, statement: statement.sql, params: statement.params, cause, retryable });
       }
     }
-  }
-
-  async run(query: Sql | string, options: QueryOptions = {}): Promise<void> {
-    await this.query(query, options);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Capabilities } from '../capabilities.js';
-import { Engine, type RetryPolicy } from '../engine.js';
+import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { describeConnection, resolveDatabricksConnection } from './databricks-auth.js';
 import { DatabricksDialect } from './databricks-dialect.js';
 import { DEADLINE_MARGIN_SECONDS, DEFAULT_STATEMENT_TIMEOUT_SECONDS, DatabricksDriver, type DatabricksClientFactory } from './databricks-driver.js';
@@ -45,5 +45,5 @@ export async function createDatabricksEngine(options: DatabricksEngineOptions): 
     azureTenantId: options.env['ARM_TENANT_ID']?.trim() || undefined,
   });
   options.logger?.debug({ engine: 'databricks', warehouse: describeConnection(connection) }, 'session open');
-  return new Engine('databricks', options.dialect ?? new DatabricksDialect(), driver, DATABRICKS_CAPABILITIES, { logger: options.logger, retry: options.retry });
+  return new SqlEngine('databricks', options.dialect ?? new DatabricksDialect(), driver, DATABRICKS_CAPABILITIES, { logger: options.logger, retry: options.retry });
 }

@@ -38,4 +38,17 @@ export class DuckDbDialect extends Dialect {
   protected override timestampFromMillis(column: string): string {
     return `epoch_ms(${column})`;
   }
+
+  override isNestedType(type: string): boolean {
+    return /STRUCT|MAP|\[|UNION/i.test(type);
+  }
+
+  /** DuckDB globs treat [ ] * ? specially; bracketing them makes each match itself. */
+  override escapeGlob(path: string): string {
+    return path.replace(/[[*?]/g, (c) => `[${c}]`);
+  }
+
+  override epochMillis(expression: Sql): Sql {
+    return sql`epoch_ms(${expression})`;
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EngineError, HubError } from '../../errors.js';
-import { Engine, type RetryPolicy } from '../engine.js';
+import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
 import { DuckDbDriver } from './duckdb-driver.js';
 
@@ -38,7 +38,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   const driver = await DuckDbDriver.open(config);
   const dialect = new DuckDbDialect();
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
-  const engine: Engine = new Engine(
+  const engine: Engine = new SqlEngine(
     'duckdb',
     dialect,
     driver,

@@ -1,6 +1,6 @@
 import type { Capabilities } from '../capabilities.js';
 import type { Dialect } from '../dialect.js';
-import { Engine, type QueryOptions, type Row } from '../engine.js';
+import { SqlEngine, type Engine, type QueryOptions, type Row } from '../engine.js';
 import type { CompiledStatement, Sql } from '../sql.js';
 import { RecordingDriver, type Responder } from './recording-driver.js';
 import { rulesFor, type WarehouseRules } from './warehouse-rules.js';
@@ -21,7 +21,7 @@ export interface RecordingOptions {
 }
 
 /** Holds each statement to the rules before the driver sees it; the rule error is not an engine failure, so no caller turns it into a FAILED file. */
-class RuleBoundEngine extends Engine {
+class RuleBoundEngine extends SqlEngine {
   private readonly rules: WarehouseRules;
   constructor(dialect: Dialect, driver: RecordingDriver, capabilities: Partial<Capabilities>, rules: WarehouseRules) {
     super(dialect.name, dialect, driver, capabilities);
@@ -31,6 +31,11 @@ class RuleBoundEngine extends Engine {
   override async query<T extends Row = Row>(query: Sql | string, options: QueryOptions = {}): Promise<T[]> {
     this.rules.enforce(this.compile(query));
     return super.query<T>(query, options);
+  }
+
+  override async run(query: Sql | string, options: QueryOptions = {}): Promise<void> {
+    this.rules.enforce(this.compile(query));
+    return super.run(query, options);
   }
 }
 

@@ -66,4 +66,17 @@ export class SparkDialect extends Dialect {
   protected override timestampFromMillis(column: string): string {
     return `timestamp_millis(${column})`;
   }
+
+  override isNestedType(type: string): boolean {
+    return /^\s*(array|map|struct)\b/i.test(type);
+  }
+
+  /** Hadoop glob metacharacters, and the comma that separates a brace list's names, backslash-escaped so a path matches only itself. */
+  override escapeGlob(path: string): string {
+    return path.replace(/[\\{}[\]*?,]/g, (c) => `\\${c}`);
+  }
+
+  override epochMillis(expression: Sql): Sql {
+    return sql`unix_millis(${expression})`;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { HubError } from '../../errors.js';
 import type { Capabilities } from '../capabilities.js';
-import { Engine, type RetryPolicy } from '../engine.js';
+import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { SparkDialect } from './spark-dialect.js';
 import { SparkConnectionError, SparkDriver } from './spark-driver.js';
 
@@ -47,5 +47,5 @@ export async function createSparkEngine(options: SparkEngineOptions): Promise<En
     const hint = cause instanceof SparkConnectionError ? '; start one with `pnpm spark:start` and set DELTALAKE_HUB_SPARK_HOST/DELTALAKE_HUB_SPARK_PORT' : '';
     throw new HubError('ENGINE_UNAVAILABLE', `the spark engine is not available at ${options.host}:${options.port}: ${reason}${hint}`, { cause });
   }
-  return new Engine('spark', new SparkDialect(), driver, SPARK_CAPABILITIES, { logger: options.logger, retry: options.retry });
+  return new SqlEngine('spark', new SparkDialect(), driver, SPARK_CAPABILITIES, { logger: options.logger, retry: options.retry });
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HubError, sql, type Engine, type Sql } from '@org/hub-core';
+import { executorOf, type Executor } from '../executor.js';
 
 export const METADATA_SCHEMA = 'bronze_metadata';
 const CREATE_RACE = /already exists|DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|DELTA_CONCURRENT|Concurrent/i;
@@ -68,13 +69,14 @@ export function ddlStatements(engine: Engine, catalog: string, files: readonly D
 }
 
 /** Creates `{catalog}.bronze_metadata` and its tables (or only `files`), and migrates older ones; safe to run any number of times. */
-export async function applyDdl(engine: Engine, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
-  await engine.prepareCatalogs([catalog]);
-  const statements = ddlStatements(engine, catalog, files);
+export async function applyDdl(engine: Engine | Executor, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
+  const executor = executorOf(engine);
+  await executor.engine.prepareCatalogs([catalog]);
+  const statements = ddlStatements(executor.engine, catalog, files);
   for (const statement of statements) {
     for (let attempt = 1; ; attempt++) {
       try {
-        await engine.run(sql.raw(statement), { idempotent: true });
+        await executor.write(sql.raw(statement), { idempotent: true });
         break;
       } catch (error) {
         // Two runs creating the same table at once can both pass IF NOT EXISTS; the loser retries and then sees the table.
@@ -83,25 +85,26 @@ export async function applyDdl(engine: Engine, catalog: string, files: readonly 
       }
     }
   }
-  return [...statements, ...(await migrateColumns(engine, catalog, files))];
+  return [...statements, ...(await migrateColumns(executor, catalog, files))];
 }
 
 /** Adds the COLUMN_MIGRATIONS columns a table lacks: one DESCRIBE per migrated table, an ALTER only when one is missing. */
-async function migrateColumns(engine: Engine, catalog: string, files: readonly DdlFile[]): Promise<string[]> {
+async function migrateColumns(executor: Executor, catalog: string, files: readonly DdlFile[]): Promise<string[]> {
+  const { engine } = executor;
   const applied: string[] = [];
   // Only tables this call created or may have found: `ddl apply` of some files leaves the others alone.
   for (const table of new Set(COLUMN_MIGRATIONS.filter((m) => files.includes(`${m.table}.sql`)).map((m) => m.table))) {
     const name = metadataTable(engine, catalog, table);
-    const present = await columnNames(engine, name);
-    // A plan that finds no table (it did not run the CREATE above) takes it as the CREATE makes it: every column.
-    if (present.size === 0 && engine.isPlanning) continue;
+    // Where the CREATE above has not made the table yet (a plan on a fresh warehouse), it is as the DDL makes it: every column.
+    const asCreated = COLUMN_MIGRATIONS.filter((m) => m.table === table).map((m) => ({ column_name: m.column }));
+    const present = await columnNames(executor, name, asCreated);
     for (const migration of COLUMN_MIGRATIONS.filter((m) => m.table === table && !present.has(m.column))) {
       const alter = sql`ALTER TABLE ${name} ADD COLUMN ${sql.id(migration.column)} ${sql.raw(engine.dialect.types[migration.type])}`;
       try {
-        await engine.run(alter, { idempotent: true });
+        await executor.write(alter, { idempotent: true });
       } catch (error) {
         // Another run may have added it between our DESCRIBE and ALTER ("already exists", or a Delta commit conflict): then the table is as wanted.
-        if (!(await columnNames(engine, name)).has(migration.column)) throw error;
+        if (!(await columnNames(executor, name)).has(migration.column)) throw error;
       }
       applied.push(engine.compile(alter).sql);
     }
@@ -110,8 +113,8 @@ async function migrateColumns(engine: Engine, catalog: string, files: readonly D
 }
 
 /** A table's column names, lower case. DuckDB's DESCRIBE calls them column_name; Spark's and Databricks' col_name. */
-async function columnNames(engine: Engine, table: Sql): Promise<Set<string>> {
-  const rows = await engine.query(sql`DESCRIBE ${table}`, { afterWrites: 'if-present' });
+async function columnNames(executor: Executor, table: Sql, ifAbsent?: readonly Record<string, unknown>[]): Promise<Set<string>> {
+  const rows = await executor.read(sql`DESCRIBE ${table}`, ifAbsent ? { ifAbsent } : {});
   return new Set(rows.map((row) => String(row['column_name'] ?? row['col_name']).toLowerCase()));
 }
 

@@ -1,6 +1,7 @@
 import { ParameterError, sql, type Engine, type JobParameters, type JsonColumn, type Sql } from '@org/hub-core';
+import type { Executor } from '../executor.js';
+import type { FileConfigRow } from '../types.js';
 import { metadataTable } from './ddl.js';
-import type { FileConfigRow, FileFormat } from './types.js';
 
 const COLUMNS = [
   'lob', 'category', 'subcategory', 'file_pattern', 'source_path', 'file_format', 'delimiter',
@@ -34,10 +35,10 @@ WHEN NOT MATCHED THEN INSERT (config_id, ${columns}, updated_ts) VALUES (uuid(),
 WHEN NOT MATCHED BY SOURCE AND ${engine.dialect.jsonContains(lobs, sql.raw('t.lob'))} AND t.is_active THEN UPDATE SET is_active = false, updated_ts = current_timestamp`;
 }
 
-/** Runs the MERGE (built by `fileConfigMerge`, so that a plan shows the very statement). */
-export async function upsertFileConfig(engine: Engine, catalog: string | Sql, rows: readonly FileConfigRow[] = []): Promise<void> {
+/** Upserts the spoke's config rows into `file_config` with one MERGE. */
+export async function upsertFileConfig(executor: Executor, catalog: string, rows: readonly FileConfigRow[]): Promise<void> {
   // MERGE with the same source is idempotent: a retry after a lost reply changes nothing twice.
-  await engine.run(typeof catalog === 'string' ? fileConfigMerge(engine, catalog, rows) : catalog, { idempotent: true });
+  await executor.write(fileConfigMerge(executor.engine, catalog, rows), { idempotent: true });
 }
 
 /** Parameters are checked against the CSV before anything is written. */
@@ -54,29 +55,18 @@ export function checkSelection(rows: readonly FileConfigRow[], params: JobParame
   }
 }
 
-export function selectConfigQuery(engine: Engine, catalog: string, lobs: readonly string[], params: JobParameters): Sql {
-  const filters = [sql`is_active`, engine.dialect.jsonContains(lobs, sql.raw('lob'))];
-  if (params.category) filters.push(sql`category = ${params.category}`);
-  if (params.subcategory) filters.push(sql`subcategory = ${params.subcategory}`);
-  return sql`SELECT ${sql.raw(COLUMNS.join(', '))} FROM ${metadataTable(engine, catalog, 'file_config')} WHERE ${sql.join(filters, sql` AND `)} ORDER BY lob, category, subcategory`;
-}
-
-/** The config rows this run loads, read back from the table (the runtime source of truth). */
-export async function selectConfigRows(engine: Engine, catalog: string | Sql, lobs: readonly string[] = [], params: JobParameters = {}): Promise<FileConfigRow[]> {
-  // It reads what the MERGE before it wrote: a plan, which did not run the MERGE, does not run it either.
-  const rows = await engine.query(typeof catalog === 'string' ? selectConfigQuery(engine, catalog, lobs, params) : catalog, { afterWrites: 'skip' });
-  return rows.map((r) => ({
-    lob: String(r['lob']),
-    category: String(r['category']),
-    subcategory: String(r['subcategory']),
-    filePattern: String(r['file_pattern']),
-    sourcePath: String(r['source_path']),
-    fileFormat: String(r['file_format']) as FileFormat,
-    delimiter: r['delimiter'] === null || r['delimiter'] === undefined ? null : String(r['delimiter']),
-    hasHeader: r['has_header'] === true,
-    destCatalog: String(r['dest_catalog']),
-    destSchema: String(r['dest_schema']),
-    destTable: String(r['dest_table']),
-    isActive: r['is_active'] === true,
-  }));
+/**
+ * The config rows a run loads: active, of the parameters' category and subcategory (empty: all),
+ * in lob, category, subcategory order. Taken from the validated CSV, which the MERGE has just made
+ * `file_config`'s rows of these LOBs: reading them back would read what the run itself wrote.
+ */
+export function selectConfigRows(rows: readonly FileConfigRow[], params: Pick<JobParameters, 'category' | 'subcategory'>): FileConfigRow[] {
+  const key = (r: FileConfigRow) => [r.lob, r.category, r.subcategory];
+  return rows
+    .filter((r) => r.isActive && (!params.category || r.category === params.category) && (!params.subcategory || r.subcategory === params.subcategory))
+    .sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+      return 0;
+    });
 }

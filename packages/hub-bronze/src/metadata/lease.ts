@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { LeaseHeldError, LeaseLostError, SettingsError, sql, type Engine, type Logger, type QueryOptions, type Sql } from '@org/hub-core';
+import { LeaseHeldError, LeaseLostError, SettingsError, sql, type Engine, type Logger, type Sql } from '@org/hub-core';
+import { executorOf, type Executor } from '../executor.js';
 import { metadataTable } from './ddl.js';
 
 /** A dead holder's lease expires within this long of its last renewal (docs/cli.md: DELTALAKE_HUB_LEASE_TTL_SECONDS). */
@@ -32,20 +33,55 @@ export interface AcquireOptions {
   readonly pollMs?: number | undefined;
 }
 
+export interface HoldOptions extends AcquireOptions {
+  /** The heartbeat's own session, which renews the lease while the run's session works; none on an engine with one session. */
+  readonly session: Engine | null;
+  readonly logger?: Logger | undefined;
+}
+
 /** This process, as a lease row names it. */
 export const LEASE_HOLDER = `${hostname()}:${process.pid}`;
 
 /**
  * The per-table leases of one metadata catalog (`bronze_metadata.load_lease`): one row per table
  * being loaded, taken with one MERGE, renewed by its holder, deleted when the holder is done.
+ * The one owner of a lease: `hold` takes it, keeps it alive while the work runs, and releases it.
  */
 export class LeaseTable {
-  private readonly engine: Engine;
+  private readonly executor: Executor;
+  private readonly catalog: string;
   private readonly table: Sql;
 
-  constructor(engine: Engine, catalog: string) {
-    this.engine = engine;
-    this.table = metadataTable(engine, catalog, 'load_lease');
+  constructor(target: Engine | Executor, catalog: string) {
+    this.executor = executorOf(target);
+    this.catalog = catalog;
+    this.table = metadataTable(this.executor.engine, catalog, 'load_lease');
+  }
+
+  /**
+   * Runs `work` holding the table's lease: taken first (waiting up to `waitMs` for another run's),
+   * renewed from `session` while the work runs (the run's writes stop once it is lost), released
+   * after, whatever happened.
+   */
+  async hold<T>(destTable: string, runId: string, options: HoldOptions, work: () => Promise<T>): Promise<T> {
+    const engine = this.executor.engine;
+    let keeper: LeaseKeeper | undefined;
+    try {
+      const expiresAt = await this.acquire(destTable, runId, options);
+      if (options.session) {
+        const held = new LeaseKeeper(new LeaseTable(options.session, this.catalog), destTable, runId, options.ttlMs, expiresAt, options.logger);
+        keeper = held;
+        held.start();
+        engine.guardWrites(() => held.check());
+      }
+      return await work();
+    } finally {
+      if (keeper) {
+        engine.guardWrites(undefined);
+        await keeper.stop();
+      }
+      await this.release(destTable, runId);
+    }
   }
 
   /**
@@ -55,14 +91,14 @@ export class LeaseTable {
   async acquire(destTable: string, runId: string, options: AcquireOptions): Promise<Date> {
     const deadline = Date.now() + (options.waitMs ?? 0);
     // With a single writer per warehouse (DuckDB's file lock), a lease held by another run is a dead run's: take it over.
-    const takeover = this.engine.capabilities.concurrentWriters ? sql.empty : sql` OR TRUE`;
+    const takeover = this.executor.engine.capabilities.concurrentWriters ? sql.empty : sql` OR TRUE`;
     let conflicts = 0;
     for (;;) {
       const now = new Date();
       const expires = new Date(now.getTime() + options.ttlMs);
       let conflicted = false;
       try {
-        await this.engine.run(sql`MERGE INTO ${this.table} AS l
+        await this.executor.write(sql`MERGE INTO ${this.table} AS l
 USING (SELECT ${destTable} AS dest_table, ${runId} AS run_id, ${now} AS acquired_at, ${expires} AS expires_at, ${LEASE_HOLDER} AS holder) AS s
 ON l.dest_table = s.dest_table
 WHEN MATCHED AND (l.expires_at < s.acquired_at OR l.run_id = s.run_id${takeover}) THEN UPDATE SET run_id = s.run_id, acquired_at = s.acquired_at, expires_at = s.expires_at, holder = s.holder
@@ -72,9 +108,9 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
         if (!isConcurrencyConflict(error)) throw error;
         conflicted = true;
       }
-      const holder = await this.holderOf(destTable, { afterWrites: 'skip' });
-      // A plan ran no MERGE, so it reads no holder: it takes the lease as granted, as a clean run finds it.
-      if (this.engine.isPlanning) return expires;
+      // Who holds it now; a clean run finds itself.
+      const rows = await this.executor.check(this.holderStatement(destTable), [{ dest_table: destTable, run_id: runId, holder: LEASE_HOLDER, acquired_at: now, expires_at: expires }]);
+      const holder = rows[0] ? toLeaseRow(rows[0]) : null;
       if (holder?.runId === runId) return holder.expiresAt;
       // The conflict was with a run leasing another table (one Delta table holds every lease), or the lease is free: try again.
       if (conflicted && (!holder || holder.expiresAt < now) && ++conflicts <= 20) {
@@ -92,7 +128,7 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
   async renew(destTable: string, runId: string, ttlMs: number): Promise<LeaseRow | null> {
     const expires = new Date(Date.now() + ttlMs);
     try {
-      await this.engine.run(sql`UPDATE ${this.table} SET expires_at = ${expires} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
+      await this.executor.write(sql`UPDATE ${this.table} SET expires_at = ${expires} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
     } catch (error) {
       // A takeover racing this renewal: the read below tells who won.
       if (!isConcurrencyConflict(error)) throw error;
@@ -100,21 +136,30 @@ WHEN NOT MATCHED THEN INSERT (dest_table, run_id, acquired_at, expires_at, holde
     return this.holderOf(destTable);
   }
 
-  async holderOf(destTable: string, options: QueryOptions = {}): Promise<LeaseRow | null> {
-    const rows = await this.engine.query(sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} WHERE dest_table = ${destTable}`, options);
+  async holderOf(destTable: string): Promise<LeaseRow | null> {
+    const rows = await this.executor.read(this.holderStatement(destTable));
     return rows[0] ? toLeaseRow(rows[0]) : null;
   }
 
+  private holderStatement(destTable: string): Sql {
+    return sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} WHERE dest_table = ${destTable}`;
+  }
+
   async list(): Promise<LeaseRow[]> {
-    const rows = await this.engine.query(sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} ORDER BY dest_table`);
+    const rows = await this.executor.read(sql`SELECT dest_table, run_id, holder, acquired_at, expires_at FROM ${this.table} ORDER BY dest_table`);
     return rows.map(toLeaseRow);
   }
 
-  /** Deletes the table's lease if `runId` holds it; whether it did. */
-  async release(destTable: string, runId: string): Promise<boolean> {
+  /** One DELETE of the table's lease, if `runId` still holds it. */
+  async release(destTable: string, runId: string): Promise<void> {
+    await this.executor.write(sql`DELETE FROM ${this.table} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
+  }
+
+  /** `lease release`: deletes the table's lease if `runId` holds it; whether it did. */
+  async releaseIfHeld(destTable: string, runId: string): Promise<boolean> {
     const before = await this.holderOf(destTable);
     if (before?.runId !== runId) return false;
-    await this.engine.run(sql`DELETE FROM ${this.table} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
+    await this.release(destTable, runId);
     return true;
   }
 }

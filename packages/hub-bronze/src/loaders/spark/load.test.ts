@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, SparkDialect, type CompiledStatement, type Row } from '@org/hub-core';
-import type { ListedFile, LoadRequest } from './bronze-adapter.js';
-import { sparkBronze } from './spark-bronze.js';
-import type { FileConfigRow } from '../types.js';
+import { createRecordingEngine, SparkDialect, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
+import { runExecutor } from '../../executor.js';
+import type { ListedFile } from '../../files.js';
+import { FileVerdicts } from '../../rules/verdicts.js';
+import type { FileConfigRow } from '../../types.js';
+import type { LoadRequest } from '../loader.js';
+import { sparkLoader } from './index.js';
 
 /**
  * The Spark loader's failure path, on a recording engine held to Spark's rules: a file the
@@ -26,16 +29,17 @@ const config: FileConfigRow = {
 };
 const file = (name: string): ListedFile => ({ config, path: `${DIR}${name}`, physical: `${DIR}${name}`, name, sizeBytes: 10, modifiedAt: new Date('2024-03-09T00:00:00Z'), fileDate: '2024-03-09', loaded: null });
 const FILES = ['a_20240309.csv', 'b_20240309.csv', 'c_20240309.csv'].map(file);
-const request: LoadRequest = { table: { catalog: 'dev', schema: 'falcon_bronze', table: 't' }, files: FILES, runId: 'run-1', ingestedAt: new Date('2024-03-10T00:00:00Z'), replacePaths: [] };
+const TABLE = new Map(['id', 'v', 'w', '_source_file', '_batch_id', '_ingested_at'].map((c) => [c, c === '_ingested_at' ? 'timestamp' : 'string']));
+const requestOf = (files: readonly ListedFile[]): LoadRequest => ({ table: { catalog: 'dev', schema: 'falcon_bronze', table: 't' }, files, runId: 'run-1', ingestedAt: new Date('2024-03-10T00:00:00Z'), replacePaths: [], tableColumns: TABLE });
 const columns = (names: readonly string[]): Row[] => names.map((n) => ({ col_name: n, data_type: 'string' }));
 
 /** A Spark whose table exists, whose files each hold one good row, and whose INSERT fails with `insertError` while `failing(files of the stage view)` says so. */
-function spark(options: { insertError: (staged: string) => string | null; unreadable?: readonly string[] }) {
+function spark(options: { insertError: (staged: string) => string | null; unreadable?: readonly string[]; files?: readonly ListedFile[] }) {
+  const files = options.files ?? FILES;
   let staged = '';
   const recording = createRecordingEngine(new SparkDialect(), {
     capabilities: { localFilesOnly: false },
     respond: (s: CompiledStatement) => {
-      if (s.sql.startsWith('DESCRIBE TABLE')) return columns(['id', 'v', 'w', '_source_file', '_batch_id', '_ingested_at']);
       if (s.sql.startsWith('DESCRIBE __hub_probe')) return columns(['id', 'v', 'w']);
       if (/TEMPORARY VIEW __hub_stage/.test(s.sql)) staged = s.sql;
       if (s.sql.startsWith('SELECT COUNT(*) AS n FROM text.')) {
@@ -43,7 +47,7 @@ function spark(options: { insertError: (staged: string) => string | null; unread
         if (bad) throw new Error(`[PATH_NOT_FOUND] Path does not exist: ${DIR}${bad}.`);
         return [{ n: 2 }];
       }
-      if (s.sql.includes('AS row_count')) return FILES.filter((f) => staged.includes(f.name)).map((f) => ({ name: f.name, row_count: 1, bad_record: null, bad_text: null, mixed_record: null }));
+      if (s.sql.includes('AS row_count')) return files.filter((f) => staged.includes(f.name)).map((f) => ({ name: f.name, row_count: 1, bad_record: null, bad_text: null, mixed_record: null }));
       if (s.sql.startsWith('INSERT INTO')) {
         const error = options.insertError(staged);
         if (error) throw new Error(error);
@@ -55,8 +59,15 @@ function spark(options: { insertError: (staged: string) => string | null; unread
   return { engine: recording.engine, inserts: () => of('INSERT INTO'), probes: () => of('SELECT COUNT(*) AS n FROM text.'), stages: () => of('CREATE OR REPLACE TEMPORARY VIEW __hub_stage') };
 }
 
-const outcomesOf = async (engine: ReturnType<typeof spark>['engine']) =>
-  Object.fromEntries([...(await sparkBronze.load(engine, request)).outcomes].map(([path, o]) => [path.slice(DIR.length), 'reason' in o ? `${o.status}: ${o.reason}` : `${o.status} ${o.rows}`]));
+/** The loader's reads, then its writes, as a run issues them; each file's verdict. */
+async function load(engine: Engine, files: readonly ListedFile[] = FILES): Promise<Record<string, string>> {
+  const executor = runExecutor(engine);
+  const verdicts = new FileVerdicts();
+  const prepared = await sparkLoader.prepare(executor, requestOf(files), verdicts);
+  await prepared.apply(executor);
+  return Object.fromEntries([...verdicts.all()].map(([path, o]) => [path.slice(DIR.length), 'reason' in o ? `${o.status}: ${o.reason}` : `${o.status} ${o.rows}`]));
+}
+const outcomesOf = (engine: Engine) => load(engine);
 
 describe('spark-bronze: a file the engine cannot read', () => {
   it('is set aside when the error names it, and its group loads without it; nothing is probed', async () => {
@@ -94,15 +105,28 @@ describe('spark-bronze: a file the engine cannot read', () => {
 
   it('fails the table as before when the error is not a file\'s (nothing probed, nothing set aside)', async () => {
     const s = spark({ insertError: () => '[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update.' });
-    await expect(sparkBronze.load(s.engine, request)).rejects.toThrow(/DELTA_CONCURRENT_APPEND/);
+    await expect(load(s.engine)).rejects.toThrow(/DELTA_CONCURRENT_APPEND/);
     expect(s.probes()).toHaveLength(0);
     expect(s.inserts()).toHaveLength(1);
   });
 
   it('fails the table when a read error names no file and every file reads on its own', async () => {
     const s = spark({ insertError: () => 'org.apache.spark.SparkException: [FAILED_READ_FILE] Error while reading file' });
-    await expect(sparkBronze.load(s.engine, request)).rejects.toThrow(/FAILED_READ_FILE/);
+    await expect(load(s.engine)).rejects.toThrow(/FAILED_READ_FILE/);
     expect(s.probes()).toHaveLength(3);
     expect(s.inserts()).toHaveLength(1);
+  });
+
+  it('takes the longest path an error names first, so a.csv is not taken for a.csv.1', async () => {
+    const files = ['b_20240309.csv', 'b_20240309.csv.1', 'c_20240309.csv'].map(file);
+    const s = spark({
+      files,
+      insertError: (staged) => (staged.includes('b_20240309.csv.1') ? `org.apache.spark.SparkFileNotFoundException: File ${DIR}b_20240309.csv.1 does not exist` : null),
+    });
+    expect(await load(s.engine, files)).toEqual({
+      'b_20240309.csv': 'SUCCESS 1',
+      'b_20240309.csv.1': `QUARANTINED: could not read the file: File ${DIR}b_20240309.csv.1 does not exist`,
+      'c_20240309.csv': 'SUCCESS 1',
+    });
   });
 });

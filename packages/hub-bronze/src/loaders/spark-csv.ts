@@ -1,6 +1,6 @@
 import { sql, type Sql } from '@org/hub-core';
-import type { ListedFile } from './bronze-adapter.js';
-import type { LineEnding } from './csv-lines.js';
+import type { ListedFile } from '../files.js';
+import type { LineEnding } from '../rules/csv-lines.js';
 
 /**
  * Delimited files as the Spark family (OSS Spark and a Databricks SQL warehouse) reads them in

@@ -1,8 +1,8 @@
 import { HUB_VERSION, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
+import { executorOf, type Executor } from '../executor.js';
+import { pathRows } from '../loaders/shared.js';
+import type { FileConfigRow, FileStatus } from '../types.js';
 import { metadataTable } from './ddl.js';
-import { LeaseTable, leaseTtlMs } from './lease.js';
-import { pathRows } from './loaders/shared.js';
-import type { FileConfigRow, FileStatus } from './types.js';
 
 /** What the tracker records for one file of one run. */
 export interface TrackedFile {
@@ -34,14 +34,6 @@ const TRACKED_FILE_COLUMNS: readonly JsonColumn[] = [
   { name: 'error_message', type: 'string' },
 ];
 
-export interface LeaseOptions {
-  /** How long a lease stays valid if its run dies without releasing it. */
-  readonly ttlMs?: number | undefined;
-  /** How long to wait for another run's lease before giving up. */
-  readonly waitMs?: number | undefined;
-  readonly pollMs?: number | undefined;
-}
-
 export function qualifiedName(config: Pick<FileConfigRow, 'destCatalog' | 'destSchema' | 'destTable'>): string {
   return `${config.destCatalog}.${config.destSchema}.${config.destTable}`;
 }
@@ -51,16 +43,14 @@ export function qualifiedName(config: Pick<FileConfigRow, 'destCatalog' | 'destS
  * Every method is one set-based statement, whatever the number of files.
  */
 export class LoadTracker {
+  private readonly executor: Executor;
   private readonly engine: Engine;
   private readonly tracker: Sql;
-  private readonly leases: LeaseTable;
-  private readonly lease: Sql;
 
-  constructor(engine: Engine, catalog: string) {
-    this.engine = engine;
-    this.tracker = metadataTable(engine, catalog, 'load_tracker');
-    this.leases = new LeaseTable(engine, catalog);
-    this.lease = metadataTable(engine, catalog, 'load_lease');
+  constructor(target: Engine | Executor, catalog: string) {
+    this.executor = executorOf(target);
+    this.engine = this.executor.engine;
+    this.tracker = metadataTable(this.engine, catalog, 'load_tracker');
   }
 
   /** The (file, batch) groups of a bronze table that the tracker does not list as loaded: a crash between load and track. */
@@ -72,14 +62,16 @@ GROUP BY _source_file, _batch_id`;
   }
 
   /**
-   * Records untracked groups as SUCCESS. Their size, time and date come from the LOADING row the
-   * run that loaded them wrote before its load, so a file changed since still shows as changed.
+   * Records untracked groups as SUCCESS, each under the config row, size, time and date of the
+   * LOADING row its run wrote before the load (the row whose listing found it; a file changed
+   * since still shows as changed); with no such row, under the table's first config row.
    */
   reconcileStatement(bronze: Sql, destTable: string, config: FileConfigRow): Sql {
     return sql`INSERT INTO ${this.tracker} (tracker_id, lob, category, subcategory, file_name, source_path, dest_table, load_status, load_timestamp, batch_id, row_count, file_path, file_size, modification_time, file_date, error_message, started_at, finished_at, hub_version)
-SELECT uuid(), ${config.lob}, ${config.category}, ${config.subcategory}, regexp_extract(u._source_file, '[^/]+$', 0), ${config.sourcePath}, ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, i.file_size, i.modification_time, i.file_date, 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
+SELECT uuid(), COALESCE(i.lob, ${config.lob}), COALESCE(i.category, ${config.category}), COALESCE(i.subcategory, ${config.subcategory}), regexp_extract(u._source_file, '[^/]+$', 0), COALESCE(i.source_path, ${config.sourcePath}), ${destTable}, 'SUCCESS', current_timestamp, u._batch_id, u.row_count, u._source_file, i.file_size, i.modification_time, i.file_date, 'recorded by reconcile: rows were present without a tracker entry', u.first_ingested, u.last_ingested, ${sql.literal(HUB_VERSION)}
 FROM (${this.untracked(bronze, destTable)}) AS u
-LEFT JOIN (SELECT file_path, batch_id, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time, MAX(file_date) AS file_date FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING' GROUP BY file_path, batch_id) AS i
+LEFT JOIN (SELECT file_path, batch_id, MAX(lob) AS lob, MAX(category) AS category, MAX(subcategory) AS subcategory, MAX(source_path) AS source_path, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time, MAX(file_date) AS file_date
+  FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING' GROUP BY file_path, batch_id) AS i
 ON i.file_path = u._source_file AND i.batch_id = u._batch_id`;
   }
 
@@ -96,14 +88,14 @@ WHERE s.dest_table = ${destTable} AND s.load_status = 'SUCCESS' AND s.row_count 
    * whose rows are gone stop counting as loaded (so the file loads again). Returns how many files it recorded.
    */
   async reconcile(bronze: Sql, destTable: string, config: FileConfigRow): Promise<number> {
-    const found = await this.engine.query(sql`SELECT 'untracked' AS kind, COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u
+    const found = await this.executor.read(sql`SELECT 'untracked' AS kind, COUNT(*) AS n FROM (${this.untracked(bronze, destTable)}) AS u
 UNION ALL
 SELECT 'stale' AS kind, COUNT(*) AS n FROM (${this.stale(bronze, destTable)}) AS g
 UNION ALL
 SELECT 'loading' AS kind, COUNT(*) AS n FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'`);
     const count = (kind: string) => Number(found.find((r) => r['kind'] === kind)?.['n'] ?? 0);
     if (count('stale') > 0) {
-      await this.engine.run(
+      await this.executor.write(
         sql`MERGE INTO ${this.tracker} AS t
 USING (${this.stale(bronze, destTable)}) AS g
 ON t.tracker_id = g.tracker_id
@@ -111,7 +103,7 @@ WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED', error_message = 'replaced
         { idempotent: true },
       );
     }
-    if (count('untracked') > 0) await this.engine.run(this.reconcileStatement(bronze, destTable, config));
+    if (count('untracked') > 0) await this.executor.write(this.reconcileStatement(bronze, destTable, config));
     // Under the table's lease, LOADING rows are a dead run's: reconcile has used what they said.
     if (count('loading') > 0) await this.clearLoading(destTable, null);
     return count('untracked');
@@ -139,20 +131,20 @@ FROM (${rows}) AS f`;
    */
   async intend(runId: string, destTable: string, files: readonly Omit<TrackedFile, 'status' | 'rows' | 'reason'>[], startedAt: Date): Promise<void> {
     if (files.length === 0) return;
-    await this.engine.run(this.recordStatement(runId, destTable, files.map((f) => ({ ...f, status: 'LOADING' as const, rows: 0, reason: null })), startedAt));
+    await this.executor.write(this.recordStatement(runId, destTable, files.map((f) => ({ ...f, status: 'LOADING' as const, rows: 0, reason: null })), startedAt));
   }
 
   /** One INSERT for every file of a table in this run, then one DELETE of the run's LOADING rows for it. */
   async record(runId: string, destTable: string, files: readonly TrackedFile[], startedAt: Date): Promise<void> {
     if (files.length === 0) return;
-    await this.engine.run(this.recordStatement(runId, destTable, files, startedAt));
+    await this.executor.write(this.recordStatement(runId, destTable, files, startedAt));
     await this.clearLoading(destTable, runId);
   }
 
   /** Deletes a table's LOADING rows: one run's, or (null) every run's. */
   private async clearLoading(destTable: string, runId: string | null): Promise<void> {
     const run = runId === null ? sql.empty : sql` AND batch_id = ${runId}`;
-    await this.engine.run(sql`DELETE FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'${run}`, { idempotent: true });
+    await this.executor.write(sql`DELETE FROM ${this.tracker} WHERE dest_table = ${destTable} AND load_status = 'LOADING'${run}`, { idempotent: true });
   }
 
   /** Loads of these files by other runs stop counting as loaded: one MERGE joined to the paths (Delta takes no subquery in an UPDATE's condition). */
@@ -169,22 +161,12 @@ WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED'`;
    */
   async supersede(destTable: string, paths: readonly string[], runId: string): Promise<void> {
     if (paths.length === 0) return;
-    await this.engine.run(this.supersedeStatement(destTable, paths, runId), { idempotent: true });
-  }
-
-  /** Takes the per-table lease (see LeaseTable.acquire); the lifetime defaults to leaseTtlMs(). */
-  async acquireLease(destTable: string, runId: string, options: LeaseOptions = {}): Promise<void> {
-    await this.leases.acquire(destTable, runId, { ...options, ttlMs: leaseTtlMs(options.ttlMs) });
-  }
-
-  /** One DELETE of the lease if this run still holds it. */
-  async releaseLease(destTable: string, runId: string): Promise<void> {
-    await this.engine.run(sql`DELETE FROM ${this.lease} WHERE dest_table = ${destTable} AND run_id = ${runId}`, { idempotent: true });
+    await this.executor.write(this.supersedeStatement(destTable, paths, runId), { idempotent: true });
   }
 
   /** Recent loads, newest first, for `deltalake-hub status`. */
   async recent(limit: number): Promise<Record<string, unknown>[]> {
-    return this.engine.query(this.recentStatement(limit));
+    return this.executor.read(this.recentStatement(limit));
   }
 
   recentStatement(limit: number): Sql {

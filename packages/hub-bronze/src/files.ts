@@ -1,0 +1,25 @@
+import type { FileConfigRow } from './types.js';
+
+/** A file found by listing, with what the tracker knows about it. */
+export interface ListedFile {
+  readonly config: FileConfigRow;
+  /** The logical path, as configured (what `_source_file` and the tracker hold). */
+  readonly path: string;
+  /** What the engine opens. */
+  readonly physical: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly modifiedAt: Date;
+  /** yyyy-MM-dd: from a date token in the name, else the modification time (UTC). */
+  readonly fileDate: string;
+  /** Size and modification time of its last SUCCESS load, if any. */
+  readonly loaded: { readonly sizeBytes: number | null; readonly modifiedAt: Date | null } | null;
+}
+
+/** What became of one file of a load. */
+export type FileOutcome = { readonly status: 'SUCCESS'; readonly rows: number } | { readonly status: 'QUARANTINED' | 'FAILED'; readonly rows: 0; readonly reason: string };
+
+/** A file's folder (with its trailing slash). */
+export function folderOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/') + 1);
+}

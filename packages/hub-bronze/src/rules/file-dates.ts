@@ -1,0 +1,17 @@
+/** Date tokens in file names: yyyyMMdd, yyyy-MM-dd, yyyy_MM_dd, not inside a longer run of digits. */
+export const DATE_TOKEN_PATTERN = '(?:^|[^0-9])([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}_[0-9]{2}_[0-9]{2}|[0-9]{8})(?:[^0-9]|$)';
+
+const DATE_TOKEN = new RegExp(DATE_TOKEN_PATTERN);
+
+/** yyyy-MM-dd from a real date token in the name, else the modification time's day (UTC): what the SQL listings compute. */
+export function fileDateOf(name: string, modifiedAt: Date): string {
+  const token = DATE_TOKEN.exec(name)?.[1];
+  const digits = token?.replace(/[-_]/g, '');
+  const fromName = digits ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}` : null;
+  return fromName && isRealDate(fromName) ? fromName : modifiedAt.toISOString().slice(0, 10);
+}
+
+function isRealDate(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
