@@ -370,6 +370,31 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
+    it('reconciles each file under the config row that listed it, for a table fed by two config rows', async () => {
+      const scratch = target.scratch();
+      const catalog = freshCatalog();
+      scratch.write('raw/credit/transactions_20240309.csv', csvFile(['id', 'amount'], [['c1', 10], ['c2', 20]]));
+      scratch.write('raw/debit/debits_20240309.csv', csvFile(['id', 'amount'], [['d1', 30]]));
+      const credit = `${scratch.path('raw', 'credit')}/`;
+      const debit = `${scratch.path('raw', 'debit')}/`;
+      const config = scratch.config([
+        `falcon,transactions,credit,transactions_*.csv,${credit},delimited,",",true,${catalog},falcon_bronze,money_raw,true`,
+        `falcon,payments,debit,debits_*.csv,${debit},delimited,",",true,${catalog},falcon_bronze,money_raw,true`,
+      ]);
+      await withEngine(async (engine) => {
+        const crash = runBronze({ asOf: AS_OF }, { engine, configPath: config, onProgress: (event) => { if (event.kind === 'table-loaded') throw new Error('simulated crash'); } });
+        await expect(crash).rejects.toThrow('simulated crash');
+        const recovery = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(recovery.reconciled).toBe(2);
+        const tracker = sql.raw(engine.dialect.tableName(catalog, 'bronze_metadata', 'load_tracker'));
+        const rows = await engine.query(sql`SELECT file_name, lob, category, subcategory, source_path, load_status, row_count FROM ${tracker} ORDER BY file_name`);
+        expect(rows.map((r) => [r['file_name'], r['lob'], r['category'], r['subcategory'], r['source_path'], r['load_status'], Number(r['row_count'])])).toEqual([
+          ['debits_20240309.csv', 'falcon', 'payments', 'debit', debit, 'SUCCESS', 1],
+          ['transactions_20240309.csv', 'falcon', 'transactions', 'credit', credit, 'SUCCESS', 2],
+        ]);
+      });
+    });
+
     it('issues the same number of statements for 1 file and for 50 files', async () => {
       const one = creditSetup(['20240309']);
       const fifty = creditSetup(Array.from({ length: 50 }, (_, i) => `202403${String(1 + (i % 9)).padStart(2, '0')}`).map((d, i) => `${d}_${i}`));
