@@ -16,13 +16,14 @@ export type { Settings, JobParameters, ParameterSources, LogFormat, Logger, Logg
 
 // Engines: DuckDB (embedded), Spark + Delta, a Databricks SQL warehouse; drivers load on demand.
 export { createEngine, createDuckDbEngine, sql } from '@org/hub-core';
-export type { Engine, EngineName, EngineContext, DuckDbEngineOptions, RetryPolicy, Sql, SqlValue, CompiledStatement, Row, QueryOptions, ExecuteOptions, JournalEntry, StatementListener, Capabilities, Dialect } from '@org/hub-core';
+export type { Engine, EngineName, EngineContext, DuckDbEngineOptions, RetryPolicy, Sql, SqlPart, SqlValue, CompiledStatement, Row, QueryOptions, ExecuteOptions, JournalEntry, StatementListener, Capabilities, Dialect, DialectTypes, JsonColumn, JsonType, TableRef } from '@org/hub-core';
 
 // Bronze: the config CSV, the metadata tables, a plan and a run.
 export { runBronze, planBronze, exitCodeFor, exitCodeForError, readConfig, CONFIG_COLUMNS, applyDdl, DDL_FILES, parseSourceRoots } from '@org/hub-bronze';
 export type { DdlFile } from '@org/hub-bronze';
 export type {
   BronzePlan,
+  PlannedStatement,
   FileConfigRow,
   FileFormat,
   FileResult,

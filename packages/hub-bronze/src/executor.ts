@@ -1,4 +1,4 @@
-import { sql, type Engine, type JournalEntry, type Row, type Sql } from '@org/hub-core';
+import { sessionsOf, sql, type Engine, type JournalEntry, type Row, type Sql } from '@org/hub-core';
 
 /** A statement as `bronze plan` shows it: what a run issues, and whether the plan executed it. */
 export interface PlannedStatement extends JournalEntry {
@@ -52,7 +52,7 @@ export function runExecutor(engine: Engine): Executor {
     check: (query) => engine.query(query),
     transaction: (work) => engine.transaction(work),
     section: () => executor,
-    heartbeatSession: () => engine.openSibling(),
+    heartbeatSession: async () => (await sessionsOf(engine)?.openSibling()) ?? null,
   };
   return executor;
 }

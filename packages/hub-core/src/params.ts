@@ -41,7 +41,7 @@ export const JOB_PARAMETER_ENV: Record<ParamKey, string> = {
 
 export interface ParameterSources {
   /** CLI flags, already parsed (camelCase keys). */
-  readonly flags?: Partial<Record<ParamKey, unknown>> | undefined;
+  readonly flags?: Partial<Record<keyof JobParameters, unknown>> | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
   /** A Databricks-style job parameter object, or its JSON text (`{"category": "falcon", "file_name": ""}`). */
   readonly jobParameters?: string | Record<string, unknown> | undefined;

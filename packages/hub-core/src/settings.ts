@@ -36,7 +36,28 @@ const SettingsSchema = z.object({
   databricksStatementDeadlineSeconds: z.coerce.number().nonnegative('seconds, 0 or more').optional(),
 });
 
-export type Settings = z.infer<typeof SettingsSchema>;
+/** Everything configurable by environment, overridable by CLI flags (docs/cli.md, Settings). */
+export interface Settings {
+  readonly engine: 'duckdb' | 'spark' | 'databricks';
+  readonly warehouse: string;
+  readonly duckdbMemoryLimit?: string | undefined;
+  readonly duckdbThreads?: number | undefined;
+  readonly duckdbLockTimeoutMs: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logFormat: 'text' | 'json';
+  readonly sparkHost: string;
+  /** When absent, the port `pnpm spark:start` recorded, else 10000. */
+  readonly sparkPort?: number | undefined;
+  /** The Databricks session's STATEMENT_TIMEOUT (default 3600; 0 keeps the warehouse's, at most 2 days). */
+  readonly databricksStatementTimeoutSeconds?: number | undefined;
+  /** The hub's own deadline per Databricks statement, queueing included; default: the timeout plus 10 minutes. */
+  readonly databricksStatementDeadlineSeconds?: number | undefined;
+}
+
+// The schema parses exactly the Settings above: a field added to one and not the other fails the build.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const settingsMatchSchema: Same<Required<Settings>, Required<{ readonly [K in keyof z.infer<typeof SettingsSchema>]: z.infer<typeof SettingsSchema>[K] }>> = true;
+void settingsMatchSchema;
 
 /** Where each setting comes from in the environment; the name is used in error messages. */
 export const SETTINGS_ENV: Record<keyof Settings, string> = {

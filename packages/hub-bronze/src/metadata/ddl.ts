@@ -69,8 +69,12 @@ export function ddlStatements(engine: Engine, catalog: string, files: readonly D
 }
 
 /** Creates `{catalog}.bronze_metadata` and its tables (or only `files`), and migrates older ones; safe to run any number of times. */
-export async function applyDdl(engine: Engine | Executor, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
-  const executor = executorOf(engine);
+export async function applyDdl(engine: Engine, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
+  return applyMetadataDdl(executorOf(engine), catalog, files);
+}
+
+/** `applyDdl` as a run issues it: a plan shows the statements (and reads what is there). */
+export async function applyMetadataDdl(executor: Executor, catalog: string, files: readonly DdlFile[] = DDL_FILES): Promise<string[]> {
   await executor.engine.prepareCatalogs([catalog]);
   const statements = ddlStatements(executor.engine, catalog, files);
   for (const statement of statements) {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { LeaseHeldError, LeaseLostError, SettingsError, sql, type Engine, type Logger, type Sql } from '@org/hub-core';
+import { LeaseHeldError, LeaseLostError, sessionsOf, SettingsError, sql, type Engine, type Logger, type Sql } from '@org/hub-core';
 import { executorOf, type Executor } from '../executor.js';
 import { metadataTable } from './ddl.js';
 
@@ -64,20 +64,20 @@ export class LeaseTable {
    * after, whatever happened.
    */
   async hold<T>(destTable: string, runId: string, options: HoldOptions, work: () => Promise<T>): Promise<T> {
-    const engine = this.executor.engine;
+    const sessions = sessionsOf(this.executor.engine);
     let keeper: LeaseKeeper | undefined;
     try {
       const expiresAt = await this.acquire(destTable, runId, options);
-      if (options.session) {
+      if (options.session && sessions) {
         const held = new LeaseKeeper(new LeaseTable(options.session, this.catalog), destTable, runId, options.ttlMs, expiresAt, options.logger);
         keeper = held;
         held.start();
-        engine.guardWrites(() => held.check());
+        sessions.guardWrites(() => held.check());
       }
       return await work();
     } finally {
       if (keeper) {
-        engine.guardWrites(undefined);
+        sessions?.guardWrites(undefined);
         await keeper.stop();
       }
       await this.release(destTable, runId);

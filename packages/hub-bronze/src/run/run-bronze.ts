@@ -4,7 +4,7 @@ import { readConfig } from '../config/read-config.js';
 import { planExecutor, runExecutor, METADATA_SECTION, type Executor, type PlannedStatement } from '../executor.js';
 import type { ListedFile } from '../files.js';
 import { loaderFor } from '../loaders/index.js';
-import { applyDdl, metadataTable } from '../metadata/ddl.js';
+import { applyMetadataDdl, metadataTable } from '../metadata/ddl.js';
 import { checkSelection, selectConfigRows, upsertFileConfig } from '../metadata/file-config.js';
 import { LeaseTable, leaseTtlMs } from '../metadata/lease.js';
 import { LoadTracker, qualifiedName } from '../metadata/load-tracker.js';
@@ -132,7 +132,7 @@ async function prepareRun(params: JobParameters, options: RunBronzeOptions): Pro
 /** The metadata tables (created when missing, older ones migrated) and the spoke's rows in file_config. */
 async function prepareMetadata(run: RunContext, executor: Executor): Promise<void> {
   await executor.engine.prepareCatalogs(new Set([run.metadataCatalog, ...run.csvRows.map((r) => r.destCatalog)]));
-  await applyDdl(executor, run.metadataCatalog);
+  await applyMetadataDdl(executor, run.metadataCatalog);
   await upsertFileConfig(executor, run.metadataCatalog, run.csvRows);
 }
 

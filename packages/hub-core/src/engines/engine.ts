@@ -87,18 +87,28 @@ export interface Engine {
   render(query: Sql | string): string;
   /** Makes `catalog` usable in three-part names; a no-op except on the embedded engine. */
   prepareCatalogs(catalogs: Iterable<string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a bronze run's lease keeper needs of an engine beside its statements; the engines createEngine makes have it. */
+export interface EngineSessions {
   /** An engine over a session of its own (a lease heartbeat runs there while a long statement runs here), or null where the driver has one session. */
   openSibling(): Promise<Engine | null>;
   /** `check` runs before every write, and may throw to stop it (a lease lost to another run). */
   guardWrites(check: (() => void | Promise<void>) | undefined): void;
-  close(): Promise<void>;
+}
+
+/** The engine's sessions, or null for an engine without them (its runs keep their leases without a heartbeat). */
+export function sessionsOf(engine: Engine): EngineSessions | null {
+  const candidate = engine as Partial<EngineSessions>;
+  return typeof candidate.openSibling === 'function' && typeof candidate.guardWrites === 'function' ? (engine as Engine & EngineSessions) : null;
 }
 
 /**
  * The engine over a driver: it counts statements, journals them, wraps failures in EngineError
  * and retries what is safe to retry.
  */
-export class SqlEngine implements Engine {
+export class SqlEngine implements Engine, EngineSessions {
   readonly name: EngineName;
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;

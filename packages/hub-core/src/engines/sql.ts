@@ -16,7 +16,6 @@ export class Sql {
   }
 }
 
-type SqlArg = SqlValue | Sql;
 
 function isSqlValue(arg: unknown): arg is SqlValue {
   return (
@@ -35,7 +34,7 @@ function append(target: SqlPart[], source: readonly SqlPart[]): void {
 }
 
 /** Tagged template: `${x}` becomes a bound value, unless `x` is itself `Sql`. */
-export function sql(strings: TemplateStringsArray, ...args: SqlArg[]): Sql {
+export function sql(strings: TemplateStringsArray, ...args: (SqlValue | Sql)[]): Sql {
   const parts: SqlPart[] = [];
   strings.forEach((text, i) => {
     if (text) parts.push({ kind: 'text', text });
