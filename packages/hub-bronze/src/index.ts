@@ -18,3 +18,5 @@ export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';
 export type { SourceRoots } from './source-roots.js';
 export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';
+export { loaderFor } from './loaders/index.js';
+export type { Loader, Sight } from './loaders/loader.js';

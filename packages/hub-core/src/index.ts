@@ -13,7 +13,7 @@ export { Dialect } from './engines/dialect.js';
 export type { EngineName, DialectTypes, JsonColumn, JsonType, TableRef } from './engines/dialect.js';
 export { SqlEngine, defaultRetryPolicy, sessionsOf } from './engines/engine.js';
 export type { Engine, EngineSessions, Driver, ExecuteOptions, Row, RetryPolicy, QueryOptions, EngineOptions, JournalEntry, StatementListener } from './engines/engine.js';
-export { defaultCapabilities } from './engines/capabilities.js';
+export { defaultCapabilities, ENGINE_CAPABILITIES } from './engines/capabilities.js';
 export type { Capabilities } from './engines/capabilities.js';
 export { createEngine, createDuckDbEngine, engineFactories } from './engines/index.js';
 export type { EngineContext } from './engines/index.js';

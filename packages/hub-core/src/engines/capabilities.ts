@@ -27,3 +27,20 @@ export const defaultCapabilities: Capabilities = {
 export function withDefaults(overrides: Partial<Capabilities>): Capabilities {
   return { ...defaultCapabilities, ...overrides };
 }
+
+/** What each engine can do, as data (the engines are made with these; docs and tests read them). */
+export const ENGINE_CAPABILITIES = {
+  duckdb: withDefaults({ bindParameters: true, localFilesOnly: true, transactions: true, concurrentWriters: false, maxFilesPerStatement: 100_000 }),
+  spark: withDefaults({
+    // The Thrift server takes no bound parameters: SparkDialect.literal renders every value.
+    bindParameters: false,
+    // A local Spark reads local paths; cloud prefixes are mapped by source roots.
+    localFilesOnly: true,
+    copyInto: false,
+    maxFilesPerStatement: 1000,
+    transactions: false,
+    // Delta's optimistic concurrency lets separate runs write the same tables.
+    concurrentWriters: true,
+  }),
+  databricks: withDefaults({ bindParameters: true, localFilesOnly: false, copyInto: true, maxFilesPerStatement: 1000, transactions: false, concurrentWriters: true }),
+} as const satisfies Record<'duckdb' | 'spark' | 'databricks', Capabilities>;

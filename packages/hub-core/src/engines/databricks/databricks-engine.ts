@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Capabilities } from '../capabilities.js';
+import { ENGINE_CAPABILITIES, type Capabilities } from '../capabilities.js';
 import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { describeConnection, resolveDatabricksConnection } from './databricks-auth.js';
 import { DatabricksDialect } from './databricks-dialect.js';
@@ -21,14 +21,7 @@ export interface DatabricksEngineOptions {
   readonly dialect?: DatabricksDialect | undefined;
 }
 
-export const DATABRICKS_CAPABILITIES: Capabilities = {
-  bindParameters: true,
-  localFilesOnly: false,
-  copyInto: true,
-  maxFilesPerStatement: 1000,
-  transactions: false,
-  concurrentWriters: true,
-};
+export const DATABRICKS_CAPABILITIES: Capabilities = ENGINE_CAPABILITIES.databricks;
 
 /** The production engine: a Databricks SQL warehouse through `@databricks/sql`. */
 export async function createDatabricksEngine(options: DatabricksEngineOptions): Promise<Engine> {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EngineError, HubError } from '../../errors.js';
+import { ENGINE_CAPABILITIES } from '../capabilities.js';
 import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
 import { DuckDbDriver } from './duckdb-driver.js';
@@ -42,7 +43,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     'duckdb',
     dialect,
     driver,
-    { bindParameters: true, localFilesOnly: true, transactions: true, concurrentWriters: false, maxFilesPerStatement: 100_000 },
+    ENGINE_CAPABILITIES.duckdb,
     {
       logger: options.logger,
       retry: options.retry,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { HubError } from '../../errors.js';
-import type { Capabilities } from '../capabilities.js';
+import { ENGINE_CAPABILITIES, type Capabilities } from '../capabilities.js';
 import { SqlEngine, type Engine, type RetryPolicy } from '../engine.js';
 import { SparkDialect } from './spark-dialect.js';
 import { SparkConnectionError, SparkDriver } from './spark-driver.js';
@@ -16,17 +16,7 @@ export interface SparkEngineOptions {
   readonly sessionConf?: Readonly<Record<string, string>> | undefined;
 }
 
-export const SPARK_CAPABILITIES: Capabilities = {
-  // The Thrift server takes no bound parameters: SparkDialect.literal renders every value.
-  bindParameters: false,
-  // A local Spark reads local paths; cloud prefixes are mapped by source roots.
-  localFilesOnly: true,
-  copyInto: false,
-  maxFilesPerStatement: 1000,
-  transactions: false,
-  // Delta's optimistic concurrency lets separate runs write the same tables.
-  concurrentWriters: true,
-};
+export const SPARK_CAPABILITIES: Capabilities = ENGINE_CAPABILITIES.spark;
 
 /** Full CSV parsing, so a row with the wrong number of fields is always flagged as malformed (the bronze quarantine relies on it). */
 export const SPARK_SESSION_CONF: Readonly<Record<string, string>> = { 'spark.sql.csv.parser.columnPruning.enabled': 'false' };
