@@ -11,6 +11,7 @@ export default defineConfig({
       '@org/hub-bronze': src('hub-bronze'),
       '@org/hub-quality': src('hub-quality'),
       '@org/deltalake-hub': src('deltalake-hub'),
+      '@org/hub-testing': src('hub-testing'),
     },
   },
   test: {

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, createEngine, loadSettings, type Engine, type EngineName, type Logger } from '@org/hub-core';
+import { sparkForTests } from '@org/hub-testing';
 import { Scratch } from './fixtures.js';
-import { sparkForTests } from './spark.js';
 
 /** The live suite's support, loaded only when it runs (it loads the Databricks connector). */
 const live = process.env['DELTALAKE_HUB_ENGINES'] === 'databricks' ? await import('./databricks-live.js') : null;

@@ -9,6 +9,7 @@ export type { DdlFile } from './ddl.js';
 export { substituteVariables } from './config/variables.js';
 export type { Substitution } from './config/variables.js';
 export { LoadTracker } from './load-tracker.js';
+export { LineTracker } from './loaders/csv-lines.js';
 export { LeaseTable, leaseTtlMs, DEFAULT_LEASE_TTL_SECONDS } from './lease.js';
 export type { LeaseRow } from './lease.js';
 export { loadWindow } from './window.js';

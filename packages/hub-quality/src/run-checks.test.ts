@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, DatabricksDialect, DATABRICKS_WAREHOUSE_RULES, WarehouseRules, type CompiledStatement, type Row, type WarehouseRule } from '@org/hub-core';
+import { DatabricksDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { createRecordingEngine, DATABRICKS_WAREHOUSE_RULES, WarehouseRules, type WarehouseRule } from '@org/hub-testing';
 import { parseChecksFile } from './checks-file.js';
 import { renderChecksSql } from './render-sql.js';
 import { runChecks } from './run-checks.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, SparkDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { SparkDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { createRecordingEngine } from '@org/hub-testing';
 import type { ListedFile, LoadRequest } from './bronze-adapter.js';
 import { sparkBronze } from './spark-bronze.js';
 import type { FileConfigRow } from '../types.js';
