@@ -3,9 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBronze, type RunSummary } from '@org/deltalake-hub';
 import { sql, type Engine, type Row } from '@org/hub-core';
+import { endsInsideQuote, quoteTransition } from '@org/hub-bronze';
 // The two halves of one rule, compared below: the hub's tokenizer and the regexes Spark runs per line.
-import { endsInsideQuote } from '../packages/hub-bronze/src/loaders/csv-lines.js';
-import { quoteTransition } from '../packages/hub-bronze/src/loaders/csv-sql.js';
 import { enginesUnderTest } from './support/engines.js';
 
 /** The acceptance suite beside the repository, as CI's clone has it (../shared, see its README). */

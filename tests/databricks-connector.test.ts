@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { runBronze } from '@org/deltalake-hub';
 import { createEngine, loadSettings, sql, type Row } from '@org/hub-core';
 import { sparkForTests, TYPED_SAMPLE, ThriftWarehouse, WarehouseModel, type SubmittedStatement } from '@org/hub-testing';
-// Not public API (the package loads the connector on demand): the engine factory and the recorded warehouse.
-import { createDatabricksEngine } from '../packages/hub-core/src/engines/databricks/databricks-engine.js';
+// Not public API (the package loads the connector on demand): the engine factory.
+import { createDatabricksEngine } from '@org/hub-core/drivers';
 import { Scratch } from './support/fixtures.js';
 
 const TOKEN = 'dapi-connector-test-00112233445566778899';

@@ -1,10 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DatabricksDialect, SparkDialect, sql, type CompiledStatement, type Engine, type JsonColumn, type SqlValue } from '@org/hub-core';
-import { applyDdl, LeaseTable, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
-import { COLUMN_MIGRATIONS } from '../packages/hub-bronze/src/ddl.js';
-import { textScan } from '../packages/hub-bronze/src/loaders/databricks-bronze.js';
-import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
+import { applyDdl, COLUMN_MIGRATIONS, LeaseTable, LoadTracker, selectConfigRows, textScan, upsertFileConfig, type FileConfigRow } from '@org/hub-bronze';
 import { createRecordingEngine, inlineParameters, maskLiterals, recordScenario, scenarioMatrix, textScanOf } from '@org/hub-testing';
 import { enginesUnderTest } from './support/engines.js';
 

@@ -9,7 +9,6 @@ export type { DdlFile } from './ddl.js';
 export { substituteVariables } from './config/variables.js';
 export type { Substitution } from './config/variables.js';
 export { LoadTracker } from './load-tracker.js';
-export { LineTracker } from './loaders/csv-lines.js';
 export { LeaseTable, leaseTtlMs, DEFAULT_LEASE_TTL_SECONDS } from './lease.js';
 export type { LeaseRow } from './lease.js';
 export { loadWindow } from './window.js';
@@ -17,3 +16,11 @@ export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';
 export type { SourceRoots } from './source-roots.js';
 export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';
+// Parts of a run that tests hold to the engines (the SQL a warehouse receives, the hub's CSV
+// tokenizer as the reference for the text scan); internal, like everything here that
+// @org/deltalake-hub does not re-export.
+export { LineTracker, endsInsideQuote } from './loaders/csv-lines.js';
+export { quoteTransition } from './loaders/csv-sql.js';
+export { textScan } from './loaders/databricks-bronze.js';
+export { COLUMN_MIGRATIONS } from './ddl.js';
+export { selectConfigRows, upsertFileConfig } from './metadata-resolver.js';
