@@ -99,7 +99,7 @@ describe('bad-config', () => {
 });
 
 /**
- * Every malformed checks file of the shared case table (packages/hub-quality/src/bad-checks-cases.ts)
+ * Every malformed checks file of the shared case table (packages/hub-testing/src/cases/bad-checks-cases.ts)
  * through `quality run`, in one batch process: exit 1, exactly the expected `file:line: key: message`
  * lines, and nothing written (the engine is not even opened: the warehouse stays empty). Every
  * sixth case also through `bronze run --checks`, which must load nothing.
