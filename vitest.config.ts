@@ -1,16 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 // Tests import the packages' sources directly, so a test run needs no rebuild of the libraries.
 export default defineConfig({
   resolve: {
     alias: {
+      // Before '@org/hub-core', which would otherwise match it as a prefix.
+      '@org/hub-core/drivers': src('hub-core', 'drivers'),
       '@org/hub-core': src('hub-core'),
       '@org/hub-bronze': src('hub-bronze'),
       '@org/hub-quality': src('hub-quality'),
       '@org/deltalake-hub': src('deltalake-hub'),
+      '@org/hub-testing': src('hub-testing'),
     },
   },
   test: {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { applyDdl, ConfigError, ParameterError, runBronze, type RunSummary } from '@org/deltalake-hub';
 import { createLogger, HubError, sql, type Engine, type Logger } from '@org/hub-core';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { csvFile } from './support/fixtures.js';
 
 const AS_OF = '2024-03-10';
@@ -9,7 +9,7 @@ const DAYS = ['20240301', '20240304', '20240308', '20240310'];
 
 /** Every bronze scenario, with the same assertions on every engine available. */
 for (const target of await enginesUnderTest()) {
-  describe(`bronze on ${target.name}`, () => {
+  describeEngine(target, `bronze on ${target.name}`, () => {
     let catalogSeq = 0;
     /** For scenarios a SQL warehouse cannot stage (a file's modification time, local paths, SQL listings): shown as skipped in the live suite. */
     const notOnDatabricks = target.name === 'databricks' ? it.skip : it;

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sparkForTests } from '@org/hub-testing';
 import { csvFile, Scratch } from './support/fixtures.js';
-import { sparkForTests } from './support/spark.js';
 
 // What a person reads (issue 16): every case spawns the built CLI and reads stdout, stderr and the exit code.
 const BIN = join(import.meta.dirname, '..', 'packages', 'deltalake-hub', 'bin', 'deltalake-hub.js');

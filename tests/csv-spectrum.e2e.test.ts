@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runBronze, type RunSummary } from '@org/deltalake-hub';
 import { sql, type Engine, type Row } from '@org/hub-core';
+import { endsInsideQuote, quoteTransition } from '@org/hub-bronze';
 // The two halves of one rule, compared below: the hub's tokenizer and the regexes Spark runs per line.
-import { endsInsideQuote } from '../packages/hub-bronze/src/loaders/csv-lines.js';
-import { quoteTransition } from '../packages/hub-bronze/src/loaders/csv-sql.js';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 
 /** The acceptance suite beside the repository, as CI's clone has it (../shared, see its README). */
 const CORPUS = fileURLToPath(new URL('../../shared/corpora/csv-spectrum/', import.meta.url));
@@ -55,7 +54,7 @@ const fileOf = (row: Row) => String(row['_source_file']).split('/').pop() as str
  * files into a second), then one query per table: Spark pays its per-table statements twice.
  */
 for (const target of await enginesUnderTest()) {
-  describe(`delimited files as RFC 4180 reads them, on ${target.name}`, () => {
+  describeEngine(target, `delimited files as RFC 4180 reads them, on ${target.name}`, () => {
     // The e2e_ prefix: the live suite drops the schemas of the catalogs so named when it ends.
     const catalog = `e2e_${target.name}_${process.pid}_rfc`;
     let engine: Engine;

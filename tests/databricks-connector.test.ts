@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBronze } from '@org/deltalake-hub';
 import { createEngine, loadSettings, sql, type Row } from '@org/hub-core';
-// Not public API (the package loads the connector on demand): the engine factory and the recorded warehouse.
-import { createDatabricksEngine } from '../packages/hub-core/src/engines/databricks/databricks-engine.js';
-import { TYPED_SAMPLE, ThriftWarehouse, type SubmittedStatement } from '../packages/hub-core/src/engines/databricks/thrift-warehouse.fixture.js';
-import { WarehouseModel } from './support/databricks-warehouse.js';
+import { sparkForTests, TYPED_SAMPLE, ThriftWarehouse, WarehouseModel, type SubmittedStatement } from '@org/hub-testing';
+// Not public API (the package loads the connector on demand): the engine factory.
+import { createDatabricksEngine } from '@org/hub-core/drivers';
 import { Scratch } from './support/fixtures.js';
-import { sparkForTests } from './support/spark.js';
 
 const TOKEN = 'dapi-connector-test-00112233445566778899';
 const ENV = { DATABRICKS_CONFIG_FILE: '/nonexistent/.databrickscfg', DATABRICKS_HOST: 'adb-1.2.azuredatabricks.net', DATABRICKS_WAREHOUSE_ID: 'wh1', DATABRICKS_TOKEN: TOKEN };

@@ -1,23 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import {
-  createRecordingEngine,
-  DatabricksDialect,
-  inlineParameters,
-  maskLiterals,
-  SparkDialect,
-  sql,
-  type CompiledStatement,
-  type Engine,
-  type JsonColumn,
-  type SqlValue,
-} from '@org/hub-core';
-import { applyDdl, LeaseTable, LoadTracker, type FileConfigRow } from '@org/hub-bronze';
-import { COLUMN_MIGRATIONS } from '../packages/hub-bronze/src/ddl.js';
-import { textScan } from '../packages/hub-bronze/src/loaders/databricks-bronze.js';
-import { selectConfigRows, upsertFileConfig } from '../packages/hub-bronze/src/metadata-resolver.js';
-import { recordScenario, scenarioMatrix, textScanOf } from './support/databricks-warehouse.js';
-import { enginesUnderTest } from './support/engines.js';
+import { DatabricksDialect, SparkDialect, sql, type CompiledStatement, type Engine, type JsonColumn, type SqlValue } from '@org/hub-core';
+import { applyDdl, COLUMN_MIGRATIONS, LeaseTable, LoadTracker, selectConfigRows, textScan, upsertFileConfig, type FileConfigRow } from '@org/hub-bronze';
+import { createRecordingEngine, inlineParameters, maskLiterals, recordScenario, scenarioMatrix, textScanOf } from '@org/hub-testing';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 
 /** The metadata tables a run creates: one file each in ddl/delta/. */
 const DELTA_DDL_FILES = readdirSync(new URL('../ddl/delta/', import.meta.url)).filter((f) => f.endsWith('.sql'));
@@ -101,7 +87,7 @@ const JSON_VALUES: SqlValue[][] = [
 ];
 
 for (const target of targets) {
-  describe(`shared statement shapes executed on ${target.name}`, () => {
+  describeEngine(target, `shared statement shapes executed on ${target.name}`, () => {
     it('expands rows bound as one JSON value back into the exact values', async () => {
       const engine = await target.open();
       try {
@@ -142,7 +128,7 @@ const UNRESOLVED = /^(TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|CATALOG_NOT_FOUND
 
 const sparkTarget = targets.find((t) => t.name === 'spark');
 if (sparkTarget) {
-  describe('Spark\'s parser over every Databricks statement', () => {
+  describeEngine(sparkTarget, 'Spark\'s parser over every Databricks statement', () => {
     const engines: Engine[] = [];
     afterAll(async () => {
       for (const engine of engines) await engine.close();
@@ -236,7 +222,7 @@ function lfRecords(content: Buffer): Buffer[] {
 }
 
 if (sparkTarget) {
-  describe('the Databricks text scan, executed on Spark', () => {
+  describeEngine(sparkTarget, 'the Databricks text scan, executed on Spark', () => {
     it('finds first lines, line endings, invalid UTF-8, quotes never closed and where records stop being lines, as the hub\'s tokenizer does', async () => {
       const files: Record<string, Buffer> = { ...TEXT_CASES, ...generatedCases(300) };
       for (const name of readdirSync(CORPUS).filter((f) => f.endsWith('.csv'))) files[`spectrum_${name}`] = readFileSync(new URL(name, CORPUS));

@@ -3,10 +3,10 @@
 // keeps its rows, and records the loading hub's version from then on; on every engine.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { applyDdl, runBronze } from '@org/deltalake-hub';
 import { sql, type Engine } from '@org/hub-core';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { csvFile, Scratch } from './support/fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -39,7 +39,7 @@ async function columns(engine: Engine, catalog: string): Promise<string[]> {
 }
 
 for (const target of await enginesUnderTest()) {
-  describe(`metadata table migration on ${target.name}`, () => {
+  describeEngine(target, `metadata table migration on ${target.name}`, () => {
     it('adds hub_version to an older load_tracker, once, keeping its rows; new rows record the hub version', async () => {
       const catalog = `mig_${target.name}_${process.pid}`;
       const engine = await target.open();

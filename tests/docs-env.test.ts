@@ -20,6 +20,7 @@ it('docs/cli.md documents every environment variable the CLI, the engines, the s
     ...sources('scripts'),
     // The suites' own settings (pnpm test:databricks, the Spark helper, the reliability suite).
     ...sources('tests/support'),
+    ...sources('packages/hub-testing/src'),
     ...sources('tests/reliability'),
   ];
   const read = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:['"`]|env\.)((?:DELTALAKE_HUB|DATABRICKS)_[A-Z0-9_]*[A-Z0-9])\b/g)].map((m) => m[1] as string)));

@@ -1,16 +1,16 @@
 // Exactly once at the edges of a run, on every engine: a file that changes while it loads, and a
 // run whose every file FAILED (status FAILED, exit 1).
 import { appendFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { exitCodeFor, runBronze } from '@org/deltalake-hub';
 import { sql, type Engine } from '@org/hub-core';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { csvFile } from './support/fixtures.js';
 
 const AS_OF = '2024-03-10';
 
 for (const target of await enginesUnderTest()) {
-  describe(`exactly once on ${target.name}`, () => {
+  describeEngine(target, `exactly once on ${target.name}`, () => {
     let seq = 0;
     const freshCatalog = () => `eo_${target.name}_${process.pid}_${++seq}`;
     async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MINI_FILES, MINI_RAW_PREFIX, writeMiniSpoke } from '../packages/deltalake-hub/src/jobs/mini-spoke.fixture.js';
+import { MINI_FILES, MINI_RAW_PREFIX, writeMiniSpoke } from '@org/hub-testing';
 import { generateSampleData } from '../spokes/falcon/src/sample-data.js';
 
 const ROOT = join(import.meta.dirname, '..');

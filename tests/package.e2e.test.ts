@@ -1,6 +1,7 @@
 // @org/deltalake-hub as a spoke receives it: the built CLI reports its version, starts without
 // loading any engine driver, and `pnpm pack` holds what an install needs and nothing of the hub's
-// tests or sources. (Installing from a real registry: tests/release/, `pnpm test:release`.)
+// tests, sources or test infrastructure (@org/hub-testing). (Installing from a real registry:
+// tests/release/, `pnpm test:release`.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,7 @@ describe('the built deltalake-hub CLI', () => {
 });
 
 describe('the packed @org/deltalake-hub', () => {
-  it('holds the library, its types, the CLI, the DDL and the spoke template, and no tests or sources of the hub', () => {
+  it('holds the library, its types, the CLI, the DDL and the spoke template, and no tests, sources or test infrastructure of the hub', () => {
     const out = join(scratch, 'pack');
     const pack = spawnSync('pnpm', ['pack', '--pack-destination', out], { cwd: PACKAGE_DIR, encoding: 'utf8' });
     expect(pack.status, pack.stderr).toBe(0);
@@ -72,6 +73,19 @@ describe('the packed @org/deltalake-hub', () => {
     }
     const outsideTemplate = entries.filter((e) => !e.startsWith('templates/spoke/'));
     expect(outsideTemplate.filter((e) => /(^|\/)(src|tests?|fixtures?|scripts|etc|build)\/|\.test\.|\.tsbuildinfo$/.test(e))).toEqual([]);
+    // No test infrastructure (it lives in the private @org/hub-testing): by file name, and by what the bundle's code holds.
+    expect(entries.filter((e) => /recording|warehouse-rules|bad-config-cases|bad-checks-cases|fixture|thrift-warehouse|warehouse-model|mini-spoke|jobs-api|hub-testing/i.test(e))).toEqual([]);
+    const code = (file: string) => spawnSync('tar', ['-xzOf', join(out, tarball ?? ''), `package/${file}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout;
+    const scripts = entries.filter((e) => /\.m?js$/.test(e));
+    expect(scripts).toContain('dist/index.js');
+    expect(code('dist/index.js')).toContain('runBronze');
+    for (const file of scripts) {
+      const text = code(file);
+      expect(text.length, file).toBeGreaterThan(0);
+      for (const name of ['createRecordingEngine', 'DATABRICKS_WAREHOUSE_RULES', 'WarehouseRuleError', 'CONFIG_CASES', 'CHECKS_CASES', 'ThriftWarehouse', 'WarehouseModel', 'writeMiniSpoke', 'startJobsApi']) {
+        expect(text.includes(name), `${file} holds ${name}`).toBe(false);
+      }
+    }
     const manifest = JSON.parse(spawnSync('tar', ['-xzOf', join(out, tarball ?? ''), 'package/package.json'], { encoding: 'utf8' }).stdout) as Record<string, Record<string, string>>;
     expect(Object.keys(manifest['dependencies'] ?? {}).filter((d) => d.startsWith('@org/'))).toEqual([]);
     expect(Object.values(manifest['dependencies'] ?? {}).filter((r) => r.startsWith('workspace:'))).toEqual([]);

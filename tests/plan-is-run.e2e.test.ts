@@ -4,16 +4,16 @@
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { planBronze, runBronze, type JobParameters, type JournalEntry } from '@org/deltalake-hub';
 import { createDuckDbEngine, sql, type Engine } from '@org/hub-core';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { csvFile } from './support/fixtures.js';
 
 const AS_OF = '2024-03-10';
 
 for (const target of await enginesUnderTest()) {
-  describe(`bronze plan is the run on ${target.name}`, () => {
+  describeEngine(target, `bronze plan is the run on ${target.name}`, () => {
     it('shows, in order, every statement the run then issues, and writes nothing (fresh warehouse, a new file, a forced reload)', async () => {
       const scratch = target.scratch();
       scratch.write('raw/credit/transactions_20240308.csv', csvFile(['id', 'amount'], [['a1', 10], ['a2', 20]]));

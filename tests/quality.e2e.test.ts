@@ -4,7 +4,7 @@ import { sql, type Engine } from '@org/hub-core';
 import { applyDdl } from '@org/hub-bronze';
 import { parseChecksFile, profileTable, runChecks, SAMPLE_ROWS, suggestChecksFile, type QualityReport } from '@org/hub-quality';
 import { runSqlFiles } from '@org/deltalake-hub';
-import { enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { createOrderTables, CUSTOMERS, expectedQuarantine, expectedResults, isNumber, ordersChecksYaml, orderRows, ORDER_COLUMNS, type OrderRow } from './support/quality-data.js';
 
 const NOW = new Date();
@@ -16,7 +16,7 @@ const SILVER_SCRIPT = fileURLToPath(new URL('../spokes/falcon/src/quality/falcon
  * quarantine's INSERT and DELETE; the rerun) keep Spark's share of the suite small.
  */
 for (const target of await enginesUnderTest()) {
-  describe(`quality checks on ${target.name}`, () => {
+  describeEngine(target, `quality checks on ${target.name}`, () => {
     const catalog = `qual_${target.name}_${process.pid}`;
     const rows = orderRows(40, NOW);
     const checks = parseChecksFile(ordersChecksYaml(), 'orders_checks.yml', { variables: { catalog } });

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sparkForTests } from './support/spark.js';
+import { sparkForTests } from '@org/hub-testing';
 
 /** A port nothing listens on: bound once by the OS, then released. */
 async function closedPort(): Promise<number> {
@@ -30,7 +30,7 @@ function listenLater(port: number, afterMs: number): void {
 /** The environment of a machine with no Spark settings but these. */
 const envWith = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ DELTALAKE_HUB_SPARK_RUN_DIR: mkdtempSync(join(tmpdir(), 'dlh-spark-run-')), ...extra });
 
-describe('the Spark cases helper (tests/support/spark.ts)', () => {
+describe('the Spark cases helper (sparkForTests, packages/hub-testing/src/spark.ts)', () => {
   it('when Spark is required, waits for a slow start instead of skipping', async () => {
     const port = await closedPort();
     listenLater(port, 1_500);

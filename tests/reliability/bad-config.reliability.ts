@@ -1,8 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_CASE_FILE, CONFIG_CASES, SEED_CONFIG_CSV, type ConfigCase } from '../../packages/hub-bronze/src/config/bad-config-cases.js';
-import { CHECKS_CASE_FILE, CHECKS_CASES } from '../../packages/hub-quality/src/bad-checks-cases.js';
+import { CHECKS_CASE_FILE, CHECKS_CASES, CONFIG_CASE_FILE, CONFIG_CASES, SEED_CONFIG_CSV, type ConfigCase } from '@org/hub-testing';
 import { CLI_BATCH, configCsv, inspect, plainLines, runCli, spawnNode, tempDir, writeFile } from './support.js';
 
 const CATALOG = 'dev_catalog';
@@ -100,7 +99,7 @@ describe('bad-config', () => {
 });
 
 /**
- * Every malformed checks file of the shared case table (packages/hub-quality/src/bad-checks-cases.ts)
+ * Every malformed checks file of the shared case table (packages/hub-testing/src/cases/bad-checks-cases.ts)
  * through `quality run`, in one batch process: exit 1, exactly the expected `file:line: key: message`
  * lines, and nothing written (the engine is not even opened: the warehouse stays empty). Every
  * sixth case also through `bronze run --checks`, which must load nothing.

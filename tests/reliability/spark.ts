@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, loadSettings, sql, type Engine } from '@org/hub-core';
-import { sparkForTests, type SparkForTests } from '../support/spark.js';
+import { sparkForTests, type SparkForTests } from '@org/hub-testing';
 import { bronzeCountsOf, exactlyOnceProblems, tempDir, trackedOf, writeFile, type BronzeCounts, type ExpectedTable } from './support.js';
 
 /** The shared Spark Thrift server (up, down when required but unreachable, or absent locally). */

@@ -2,7 +2,7 @@ import { resolve, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbDialect, SqlEngine, type Engine, type Driver } from '@org/hub-core';
 import { runBronze, type RunSummary } from '@org/hub-bronze';
-import { DuckDbDriver } from '../../packages/hub-core/src/engines/duckdb/duckdb-driver.js';
+import { DuckDbDriver } from '@org/hub-core/drivers';
 import { buildDataset, type Dataset } from './dataset.js';
 import { BeforeOnlyDriver, FlakyDriver } from './flaky-driver.js';
 import { consistencyProblems, prng, randInt, SEED, tempDir, writeFile, type ExpectedTable } from './support.js';

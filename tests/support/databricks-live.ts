@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabricksDialect, sql, type Engine, type Logger } from '@org/hub-core';
-import { resolveDatabricksConnection, type DatabricksConnection } from '../../packages/hub-core/src/engines/databricks/databricks-auth.js';
-import { createDatabricksEngine } from '../../packages/hub-core/src/engines/databricks/databricks-engine.js';
+import { DatabricksDialect, resolveDatabricksConnection, sql, type DatabricksConnection, type Engine, type Logger } from '@org/hub-core';
+import { createDatabricksEngine } from '@org/hub-core/drivers';
 import { Scratch } from './fixtures.js';
 
 /**

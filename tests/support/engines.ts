@@ -1,15 +1,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe } from 'vitest';
 import { createDuckDbEngine, createEngine, loadSettings, type Engine, type EngineName, type Logger } from '@org/hub-core';
+import { sparkForTests } from '@org/hub-testing';
 import { Scratch } from './fixtures.js';
-import { sparkForTests } from './spark.js';
 
 /** The live suite's support, loaded only when it runs (it loads the Databricks connector). */
 const live = process.env['DELTALAKE_HUB_ENGINES'] === 'databricks' ? await import('./databricks-live.js') : null;
 
 export interface EngineUnderTest {
   readonly name: EngineName;
+  /** Why this engine's cases cannot run here (its server is absent and not required): describeEngine reports them skipped. */
+  readonly absent?: string | undefined;
   /** A fresh engine; on DuckDB with its own warehouse, on Spark with its own catalog prefix. */
   open(logger?: Logger): Promise<Engine>;
   /** A folder for a test's source files where this engine reads them (a Unity Catalog volume for Databricks). */
@@ -17,9 +20,11 @@ export interface EngineUnderTest {
 }
 
 /**
- * Every engine reachable here, the way Kysely's tests loop over dialects. When Spark is required
- * but not reachable, its cases are still declared and each fails when it opens the engine.
- * `pnpm test:databricks` sets DELTALAKE_HUB_ENGINES=databricks: then the one engine is a live SQL warehouse.
+ * Every engine of the suite, the way Kysely's tests loop over dialects. When Spark is required
+ * but not reachable, its cases are still declared and each fails when it opens the engine; when
+ * it is simply absent, its cases are declared skipped (describeEngine), so a run shows what it
+ * did not test. `pnpm test:databricks` sets DELTALAKE_HUB_ENGINES=databricks: then the one engine
+ * is a live SQL warehouse.
  */
 export async function enginesUnderTest(): Promise<EngineUnderTest[]> {
   if (live) return [{ name: 'databricks', open: (logger) => live.openLiveEngine(logger), scratch: () => new live.VolumeScratch() }];
@@ -39,7 +44,15 @@ export async function enginesUnderTest(): Promise<EngineUnderTest[]> {
     });
   } else if (spark.state === 'down') {
     engines.push({ name: 'spark', open: () => Promise.reject(spark.error), scratch: () => new Scratch() });
+  } else {
+    engines.push({ name: 'spark', absent: spark.reason, open: () => Promise.reject(new Error(`spark is absent: ${spark.reason}`)), scratch: () => new Scratch() });
   }
   return engines;
+}
+
+/** Declares an engine's cases; an absent engine's are skipped, the reason in the suite's name. */
+export function describeEngine(target: EngineUnderTest, title: string, cases: () => void): void {
+  if (target.absent === undefined) describe(title, cases);
+  else describe.skip(`${title} (skipped: ${target.absent})`, cases);
 }
 

@@ -20,3 +20,11 @@ export type { SourceRoots } from './source-roots.js';
 export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';
 export { loaderFor } from './loaders/index.js';
 export type { Loader, Sight } from './loaders/loader.js';
+// Parts of a run that tests hold to the engines (the SQL a warehouse receives, the hub's CSV
+// tokenizer as the reference for the text scan); internal, like everything here that
+// @org/deltalake-hub does not re-export.
+export { LineTracker, endsInsideQuote } from './rules/csv-lines.js';
+export { quoteTransition } from './loaders/spark-csv.js';
+export { textScan } from './loaders/databricks/scan.js';
+export { COLUMN_MIGRATIONS } from './metadata/ddl.js';
+export { selectConfigRows, upsertFileConfig } from './metadata/file-config.js';

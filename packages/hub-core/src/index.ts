@@ -20,11 +20,8 @@ export type { EngineContext } from './engines/index.js';
 export { DuckDbDialect } from './engines/duckdb/duckdb-dialect.js';
 export type { DuckDbEngineOptions } from './engines/duckdb/duckdb-engine.js';
 export { SparkDialect } from './engines/spark/spark-dialect.js';
-export { createRecordingEngine } from './engines/recording/recording-engine.js';
-export type { RecordingEngine, RecordingOptions } from './engines/recording/recording-engine.js';
-export { DATABRICKS_WAREHOUSE_RULES, SPARK_RULES, WarehouseRules, WarehouseRuleError, rulesFor } from './engines/recording/warehouse-rules.js';
-export type { WarehouseRule } from './engines/recording/warehouse-rules.js';
-export { inlineParameters, maskLiterals, parameterMarkers } from './engines/recording/sql-text.js';
 export { DatabricksDialect } from './engines/databricks/databricks-dialect.js';
 export { resolveDatabricksConnection, describeConnection } from './engines/databricks/databricks-auth.js';
 export type { DatabricksConnection, DatabricksAuth } from './engines/databricks/databricks-auth.js';
+// Types only, so importing the index never loads the connector: the test warehouse (@org/hub-testing) speaks this interface.
+export type { ConnectorLogger, DatabricksClient, DatabricksClientFactory } from './engines/databricks/databricks-driver.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue } from '@org/hub-core';
-import { CHECKS_CASE_FILE, CHECKS_CASES } from './bad-checks-cases.js';
+import { CHECKS_CASE_FILE, CHECKS_CASES } from '@org/hub-testing';
 import { parseChecksFile } from './checks-file.js';
 import { parseDateFormat } from './date-format.js';
 import { predicateProblem } from './predicate.js';

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql, type ChainSummary, type Engine } from '@org/deltalake-hub';
-import { enginesUnderTest } from '../../../tests/support/engines.js';
+import { describeEngine, enginesUnderTest } from '../../../tests/support/engines.js';
 import { RAW_PREFIX, runFalconJob } from '../src/falcon-job.js';
 import { generateSampleData } from '../src/sample-data.js';
 import { cents, expectedFromCsv } from './support/expected.js';
@@ -14,7 +14,7 @@ const DAYS = 2;
 const ROWS = 8;
 
 for (const target of await enginesUnderTest()) {
-  describe(`one trigger of the falcon job on ${target.name}: bronze, then the bundle's silver, gold and downstream`, () => {
+  describeEngine(target, `one trigger of the falcon job on ${target.name}: bronze, then the bundle's silver, gold and downstream`, () => {
     const catalog = `falcon_job_${target.name}_${process.pid}`;
     const dir = mkdtempSync(join(tmpdir(), 'falcon-job-'));
     let engine: Engine;

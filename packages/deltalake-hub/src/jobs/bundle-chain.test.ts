@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@org/hub-core';
+import { writeMiniSpoke, type MiniSpoke } from '@org/hub-testing';
 import { loadBundle } from '../bundle.js';
 import { checkSpoke } from '../spoke/check-spoke.js';
 import { chainIssues, planSpokeChain, readBundleJobs } from './bundle-chain.js';
-import { writeMiniSpoke, type MiniSpoke } from './mini-spoke.fixture.js';
 
 const trigger = { category: 'mini', subcategory: '', file_name: '', begin_date: '2024-01-06', end_date: '' };
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '@org/hub-core';
-import { startJobsApi, type JobsApi, type JobsApiOptions } from './jobs-api.fixture.js';
+import { startJobsApi, type JobsApi, type JobsApiOptions } from '@org/hub-testing';
 import { JobsApiError, JobsClient, type JobRun } from './jobs-client.js';
 
 const TOKEN = 'dapi-jobs-client-test-0123456789abcdef';

@@ -6,10 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createDuckDbEngine, createLogger, sql, type Engine, type JobParameters } from '@org/hub-core';
 import { runBronze } from '@org/hub-bronze';
 import { readChecksFile, renderChecksSql } from '@org/hub-quality';
+import { MINI_FILES, MINI_RAW_PREFIX, startJobsApi, writeMiniSpoke, type JobsApi, type MiniSpoke, type RunSnapshot } from '@org/hub-testing';
 import { planSpokeChain, type SpokeChain } from './bundle-chain.js';
-import { startJobsApi, type JobsApi, type RunSnapshot } from './jobs-api.fixture.js';
 import { JobsClient } from './jobs-client.js';
-import { MINI_FILES, MINI_RAW_PREFIX, writeMiniSpoke, type MiniSpoke } from './mini-spoke.fixture.js';
 import { findDeployedJob, runJobChain, runSpokeChain, triggerParameters, type ChainSummary, type OnPartial } from './run-chain.js';
 
 const TOKEN = 'dapi-run-chain-test-00112233445566778899';

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DuckDbDialect, createDuckDbEngine, createRecordingEngine } from '@org/hub-core';
+import { ConfigError, DuckDbDialect, createDuckDbEngine } from '@org/hub-core';
+import { createRecordingEngine } from '@org/hub-testing';
 import { renderSql, runSqlFiles, splitSqlStatements } from './run-sql-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'run-sql-files-'));

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, formatIssue } from '@org/hub-core';
+import { CONFIG_CASE_FILE, CONFIG_CASES, HEADER, SEED_CONFIG_CSV, SEED_ROWS, SEED_VARIABLES } from '@org/hub-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_CASE_FILE, CONFIG_CASES, HEADER, SEED_CONFIG_CSV, SEED_ROWS, SEED_VARIABLES } from './bad-config-cases.js';
 import { CONFIG_COLUMNS, findPlaceholders, parseConfig, readConfig } from './read-config.js';
 
 /** The formatted issues a parse reports, or [] when it succeeds. */

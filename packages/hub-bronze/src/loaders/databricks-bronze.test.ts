@@ -2,21 +2,25 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, DatabricksDialect, DATABRICKS_WAREHOUSE_RULES, maskLiterals, SPARK_RULES, SparkDialect, sql, type CompiledStatement, type JournalEntry } from '@org/hub-core';
+import { DatabricksDialect, SparkDialect, sql, type CompiledStatement, type JournalEntry } from '@org/hub-core';
 import {
   CONFIG_HEADER,
   contentFile,
+  createRecordingEngine,
+  DATABRICKS_WAREHOUSE_RULES,
+  maskLiterals,
   populate,
   recordingWarehouse,
   recordScenario,
   scenarioMatrix,
   SOURCES,
+  SPARK_RULES,
   unescapeLiteral,
   WarehouseModel,
   type FileSpec,
   type RecordedScenario,
   type Scenario,
-} from '../../../../tests/support/databricks-warehouse.js';
+} from '@org/hub-testing';
 import { LoadTracker } from '../load-tracker.js';
 import { quoteTransition } from './csv-sql.js';
 import { textScan } from './databricks-bronze.js';

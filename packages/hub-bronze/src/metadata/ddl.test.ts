@@ -1,7 +1,8 @@
 // The column migration as Databricks would receive it (no warehouse here: the recording engine
 // with the real dialect; DuckDB and Spark run it for real in tests/ddl-migration.e2e.test.ts).
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, DatabricksDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { DatabricksDialect, type CompiledStatement, type Row } from '@org/hub-core';
+import { createRecordingEngine } from '@org/hub-testing';
 import { applyDdl } from './ddl.js';
 
 const TRACKER = '`prod_catalog`.`bronze_metadata`.`load_tracker`';

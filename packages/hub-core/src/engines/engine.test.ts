@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createRecordingEngine } from '@org/hub-testing';
 import { EngineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
 import { SqlEngine, type Driver, type RetryPolicy, type Row } from './engine.js';
-import { createRecordingEngine } from './recording/recording-engine.js';
 import { SparkDialect } from './spark/spark-dialect.js';
 import { sql, type CompiledStatement } from './sql.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSparkString } from '../../../../tests/support/spark-literal.js';
+import { readSparkString } from '@org/hub-testing';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
 import { SparkDialect } from './spark/spark-dialect.js';
 import { sql } from './sql.js';

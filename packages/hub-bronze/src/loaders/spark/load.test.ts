@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordingEngine, SparkDialect, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
+import { SparkDialect, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
+import { createRecordingEngine } from '@org/hub-testing';
 import { runExecutor } from '../../executor.js';
 import type { ListedFile } from '../../files.js';
 import { FileVerdicts } from '../../rules/verdicts.js';

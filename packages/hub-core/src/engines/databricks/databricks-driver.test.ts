@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DBSQLClient } from '@databricks/sql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TYPED_SAMPLE, ThriftWarehouse, connectorErrors } from '@org/hub-testing';
 import { EngineError, HubError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { loadSettings } from '../../settings.js';
@@ -15,7 +16,6 @@ import { sql } from '../sql.js';
 import type { DatabricksConnection } from './databricks-auth.js';
 import { DatabricksDriver, connectOptions, type DatabricksClientFactory } from './databricks-driver.js';
 import { createDatabricksEngine } from './databricks-engine.js';
-import { TYPED_SAMPLE, ThriftWarehouse, connectorErrors } from './thrift-warehouse.fixture.js';
 
 const require = createRequire(import.meta.url);
 const DBSQLOperation = (require('@databricks/sql/dist/DBSQLOperation.js') as { default: { prototype: { fetchAll: () => Promise<object[]> } } }).default;

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
 import { TApplicationException, TApplicationExceptionType } from '@databricks/sql';
 import { describe, expect, it } from 'vitest';
+import { ThriftWarehouse, connectorErrors, httpError, networkError, type ThriftWarehouseOptions } from '@org/hub-testing';
 import { EngineError, HubError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { sql } from '../sql.js';
 import type { DatabricksConnection } from './databricks-auth.js';
 import { DatabricksDriver, isRetryableError } from './databricks-driver.js';
 import { DATABRICKS_CAPABILITIES, createDatabricksEngine } from './databricks-engine.js';
-import { ThriftWarehouse, connectorErrors, httpError, networkError, type ThriftWarehouseOptions } from './thrift-warehouse.fixture.js';
 
 const { OperationStateError, RetryError, HiveDriverError, StatusError, AuthenticationError } = connectorErrors;
 

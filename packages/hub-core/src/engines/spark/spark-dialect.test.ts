@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSparkLiteralOf, readSparkString } from '../../../../../tests/support/spark-literal.js';
+import { isSparkLiteralOf, readSparkString } from '@org/hub-testing';
 import { HubError } from '../../errors.js';
 import { sql } from '../sql.js';
 import { SparkDialect } from './spark-dialect.js';

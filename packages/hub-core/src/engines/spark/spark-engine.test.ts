@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { sparkForTests } from '../../../../../tests/support/spark.js';
+import { sparkForTests } from '@org/hub-testing';
 import { EngineError } from '../../errors.js';
 import type { Engine } from '../engine.js';
 import { sql } from '../sql.js';

@@ -1,4 +1,4 @@
-import type { FileConfigRow } from '../types.js';
+import type { FileConfigRow } from '@org/hub-bronze';
 
 /**
  * Config CSV cases with the exact issues the reader must report, as `file:line: column: message`.

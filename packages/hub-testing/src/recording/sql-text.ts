@@ -1,5 +1,4 @@
-import type { Dialect } from '../dialect.js';
-import type { CompiledStatement } from '../sql.js';
+import type { CompiledStatement, Dialect } from '@org/hub-core';
 
 /**
  * Spark SQL text with the inside of every string literal, quoted identifier and comment blanked

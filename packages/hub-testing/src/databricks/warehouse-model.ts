@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecordingEngine, DatabricksDialect, maskLiterals, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
-import { runBronze, type RunSummary } from '@org/hub-bronze';
-// The hub's tokenizer is the reference the text scan's SQL is held to (tests/databricks-sql.test.ts runs that SQL on Spark against it).
-import { LineTracker } from '../../packages/hub-bronze/src/loaders/csv-lines.js';
+import { DatabricksDialect, type CompiledStatement, type Engine, type Row } from '@org/hub-core';
+// The hub's tokenizer (LineTracker) is the reference the text scan's SQL is held to (tests/databricks-sql.test.ts runs that SQL on Spark against it).
+import { LineTracker, runBronze, type RunSummary } from '@org/hub-bronze';
+import { createRecordingEngine } from '../recording/recording-engine.js';
+import { maskLiterals } from '../recording/sql-text.js';
 
 /**
  * A model of a Databricks SQL warehouse for recorded runs: it keeps the bronze tables' rows and

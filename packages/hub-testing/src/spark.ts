@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** As long as `pnpm spark:start` itself waits for a session (DELTALAKE_HUB_SPARK_START_TIMEOUT's default). */
 export const REQUIRED_SPARK_WAIT_MS = 120_000;
 

@@ -1,6 +1,4 @@
-import { HubError } from '../../errors.js';
-import type { EngineName } from '../dialect.js';
-import type { CompiledStatement } from '../sql.js';
+import { HubError, type CompiledStatement, type EngineName } from '@org/hub-core';
 import { maskLiterals, parameterMarkers } from './sql-text.js';
 
 /** One rule an engine holds every statement to; `check` returns what is wrong, or null. */

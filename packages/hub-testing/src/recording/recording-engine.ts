@@ -1,7 +1,4 @@
-import type { Capabilities } from '../capabilities.js';
-import type { Dialect } from '../dialect.js';
-import { SqlEngine, type Engine, type QueryOptions, type Row } from '../engine.js';
-import type { CompiledStatement, Sql } from '../sql.js';
+import { SqlEngine, type Capabilities, type CompiledStatement, type Dialect, type Engine, type QueryOptions, type Row, type Sql } from '@org/hub-core';
 import { RecordingDriver, type Responder } from './recording-driver.js';
 import { rulesFor, type WarehouseRules } from './warehouse-rules.js';
 

@@ -2,7 +2,7 @@
  * A small spoke in a temporary folder, for the chain's tests: a bundle whose after-bronze job lists
  * gold before silver (gold depends on silver), a silver job whose two SQL tasks are listed in the
  * reverse of their `depends_on` order and which receives `begin_date`, a gold job, a config CSV and
- * two raw files. Test-only: excluded from the package build.
+ * two raw files. Test-only: in @org/hub-testing, never in the published package.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

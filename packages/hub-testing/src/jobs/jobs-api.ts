@@ -3,7 +3,7 @@
  * case, pages), `jobs/run-now` (declared parameters only, idempotency tokens), `jobs/runs/get`
  * (each call returns the run's next scripted state: PENDING, RUNNING, then TERMINATED with a result),
  * bearer auth, and `/oidc/v1/token` for a service principal. Faults (a 429 with Retry-After, a 503,
- * no answer at all) are injected per path. Test-only: excluded from the package build.
+ * no answer at all) are injected per path. Test-only: in @org/hub-testing, never in the published package.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,4 @@
-import type { Driver, Row } from '../engine.js';
-import type { CompiledStatement } from '../sql.js';
+import type { CompiledStatement, Driver, Row } from '@org/hub-core';
 
 export type Responder = (statement: CompiledStatement) => Row[] | Promise<Row[]>;
 

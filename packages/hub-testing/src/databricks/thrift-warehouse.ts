@@ -6,12 +6,12 @@
  * connector's commands call (`hive/Commands/*.js` invoke `client.<Method>(request, callback)`)
  * and answers as a warehouse does: statements are accepted on submission and report their
  * outcome through GetOperationStatus, results come back as Arrow batches with native types
- * (or as Thrift columns), page by page. Test-only: excluded from the package build.
+ * (or as Thrift columns), page by page. Test-only: in @org/hub-testing, never in the published package.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { DBSQLClient, thrift } from '@databricks/sql';
-import type { ConnectorLogger, DatabricksClient, DatabricksClientFactory } from './databricks-driver.js';
+import type { ConnectorLogger, DatabricksClient, DatabricksClientFactory } from '@org/hub-core';
 
 const T = thrift.TCLIService_types;
 /** The connector's own dependencies (node-int64, apache-arrow), resolved from where it is installed. */
