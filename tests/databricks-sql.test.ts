@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DatabricksDialect, SparkDialect, sql, type CompiledStatement, type Engine, type JsonColumn, type SqlValue } from '@org/hub-core';
-import { applyDdl, COLUMN_MIGRATIONS, LeaseTable, LoadTracker, selectConfigRows, textScan, upsertFileConfig, type FileConfigRow } from '@org/hub-bronze';
+import { applyDdl, COLUMN_MIGRATIONS, LeaseTable, LoadTracker, runExecutor, textScan, upsertFileConfig, type FileConfigRow } from '@org/hub-bronze';
 import { createRecordingEngine, inlineParameters, maskLiterals, recordScenario, scenarioMatrix, textScanOf } from '@org/hub-testing';
 import { describeEngine, enginesUnderTest } from './support/engines.js';
 
@@ -19,17 +19,17 @@ const CONFIG: FileConfigRow[] = [
 /** The statements the Spark and Databricks engines share, issued through the code a run uses. */
 async function sharedStatements(engine: Engine): Promise<void> {
   await applyDdl(engine, 'dev');
-  await upsertFileConfig(engine, 'dev', CONFIG);
-  await selectConfigRows(engine, 'dev', ['falcon', 'eagle'], { category: 'transactions' });
+  await upsertFileConfig(runExecutor(engine), 'dev', CONFIG);
   const tracker = new LoadTracker(engine, 'dev');
-  await tracker.acquireLease('dev.falcon_bronze.credit_raw', 'run-1');
-  await new LeaseTable(engine, 'dev').renew('dev.falcon_bronze.credit_raw', 'run-1', 120_000);
+  const leases = new LeaseTable(engine, 'dev');
+  await leases.acquire('dev.falcon_bronze.credit_raw', 'run-1', { ttlMs: 120_000 });
+  await leases.renew('dev.falcon_bronze.credit_raw', 'run-1', 120_000);
   await tracker.reconcile(sql.raw(engine.dialect.tableName('dev', 'falcon_bronze', 'credit_raw')), 'dev.falcon_bronze.credit_raw', CONFIG[0] as FileConfigRow);
   const file = { config: CONFIG[0] as FileConfigRow, name: 'a.csv', path: "abfss://raw@acct.dfs.core.windows.net/it's/a.csv", sizeBytes: 10, modifiedAt: new Date('2024-03-09T10:00:00Z'), fileDate: '2024-03-09', rows: 2 };
   await tracker.intend('run-1', 'dev.falcon_bronze.credit_raw', [file], new Date('2024-03-10T00:00:00Z'));
   await tracker.record('run-1', 'dev.falcon_bronze.credit_raw', [{ ...file, status: 'SUCCESS', reason: null }, { ...file, name: 'b.csv', path: `${file.path}b`, status: 'QUARANTINED', rows: 0, reason: 'line 2: x' }], new Date('2024-03-10T00:00:00Z'));
   await tracker.supersede('dev.falcon_bronze.credit_raw', [file.path], 'run-1');
-  await tracker.releaseLease('dev.falcon_bronze.credit_raw', 'run-1');
+  await leases.release('dev.falcon_bronze.credit_raw', 'run-1');
   await tracker.recent(20);
 }
 
@@ -51,10 +51,10 @@ describe('the statements Spark and Databricks share', () => {
       await sharedStatements(databricks.engine);
       expect(databricks.statements).toHaveLength(spark.statements.length);
       // DDL (the schema and one table per file in ddl/delta/), a DESCRIBE per migrated table and an ALTER per migrated column (the recorder's
-      // DESCRIBE lists none), config MERGE and SELECT, lease MERGE, SELECT, renewal UPDATE and SELECT, and DELETE, reconcile count, stale MERGE, INSERT and LOADING
+      // DESCRIBE lists none), config MERGE, lease MERGE, SELECT, renewal UPDATE and SELECT, and DELETE, reconcile count, stale MERGE, INSERT and LOADING
       // DELETE, tracker INSERTs (LOADING, then the outcomes) and the DELETE of the LOADING rows, supersede, status.
       const migrated = new Set(COLUMN_MIGRATIONS.map((m) => m.table)).size;
-      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 16);
+      expect(databricks.statements).toHaveLength(1 + DELTA_DDL_FILES.length + migrated + COLUMN_MIGRATIONS.length + 15);
       expect(databricks.statements.filter((x) => x.sql.startsWith('ALTER TABLE'))).toHaveLength(COLUMN_MIGRATIONS.length);
       const sparkDialect = new SparkDialect();
       // Spark folds catalog.schema into one database: map the names back to compare the rest.
@@ -244,6 +244,32 @@ if (sparkTarget) {
         );
         const expected = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, textScanOf(content, ',')]));
         expect(actual).toEqual(expected);
+        // And for the hand-made cases, what each file holds, written from the file itself (not from the tokenizer): a scan that numbers,
+        // orders or folds its lines wrongly fails here even where the reference would be wrong the same way.
+        const none = { utf8_line: null, open_quote_line: null, mixed_line: null, mixed_ending: null, shift_line: null };
+        const written: Record<string, Record<string, unknown>> = {
+          lf: { ...none, first_line: 'a,b', first_ending: 'LF' },
+          crlf_quoted_crlf: { ...none, first_line: 'a,b', first_ending: 'CRLF', shift_line: 3 },
+          cr_only: { ...none, first_line: 'a,b', first_ending: 'CR', shift_line: 3 },
+          cr_unterminated: { ...none, first_line: 'a,b', first_ending: 'CR' },
+          ends_with_cr_after_crlf: { ...none, first_line: 'a,b', first_ending: 'CRLF', mixed_line: 2, mixed_ending: 'CR' },
+          lf_then_crlf: { ...none, first_line: 'a,b', first_ending: 'LF', mixed_line: 2, mixed_ending: 'CRLF' },
+          crlf_then_lf_last: { ...none, first_line: 'a,b', first_ending: 'CRLF', mixed_line: 3, mixed_ending: 'LF' },
+          cr_then_lf: { ...none, first_line: 'a,b', first_ending: 'CR', mixed_line: 2, mixed_ending: 'LF' },
+          blank_lines: { ...none, first_line: 'a,b', first_ending: 'LF', shift_line: 2 },
+          header_spans: { ...none, first_line: 'a,"b', first_ending: 'LF', shift_line: 2 },
+          open_last: { ...none, first_line: 'id,v,w', first_ending: 'LF', open_quote_line: 3, shift_line: 4 },
+          open_after_multiline: { ...none, first_line: 'id,v,w', first_ending: 'LF', open_quote_line: 5, shift_line: 3 },
+          closed_at_end: { ...none, first_line: 'id,v', first_ending: 'LF', shift_line: 3 },
+          mixed_inside_quotes: { ...none, first_line: 'id,v,w', first_ending: 'LF', mixed_line: 4, mixed_ending: 'CRLF', shift_line: 4 },
+          only_header: { ...none, first_line: 'a,b', first_ending: null },
+          spaces: { ...none, first_line: 'a,b', first_ending: 'LF' },
+          utf8_lf: { ...none, first_line: 'a,b', first_ending: 'LF', utf8_line: 3 },
+          utf8_crlf: { ...none, first_line: 'a,b', first_ending: 'CRLF', utf8_line: 3 },
+          utf8_cr: { ...none, first_line: 'a,b', first_ending: 'CR', utf8_line: 3 },
+        };
+        expect(Object.keys(written).sort()).toEqual(Object.keys(TEXT_CASES).sort());
+        expect(Object.fromEntries(Object.keys(written).map((name) => [name, actual[name]]))).toEqual(written);
         // The cases hold what they are there for.
         expect(expected['cr_then_lf']).toMatchObject({ first_ending: 'CR', mixed_line: 2, mixed_ending: 'LF' });
         expect(expected['crlf_then_lf_last']).toMatchObject({ first_ending: 'CRLF', mixed_line: 3, mixed_ending: 'LF' });

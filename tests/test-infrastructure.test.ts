@@ -68,7 +68,7 @@ describe('test infrastructure lives in @org/hub-testing, not in the product', ()
     expect(testCode.length).toBeGreaterThan(50);
     // Known imports of the tree, so a scanner that sees nothing cannot pass the checks below.
     const imports = importsIn(allPackageSources);
-    expect(imports).toContainEqual(['packages/hub-bronze/src/loaders/databricks-bronze.test.ts', '@org/hub-testing']);
+    expect(imports).toContainEqual(['packages/hub-bronze/src/loaders/databricks/warehouse.test.ts', '@org/hub-testing']);
     expect(imports).toContainEqual(['packages/hub-core/src/index.ts', './engines/engine.js']);
     expect(importsOf("import type { A } from '../x.js';\nexport { B } from \"./y.js\";\nimport './z.js';\nawait import('../w.js');")).toEqual(['../x.js', './y.js', './z.js', '../w.js']);
   });

@@ -28,3 +28,4 @@ export { quoteTransition } from './loaders/spark-csv.js';
 export { textScan } from './loaders/databricks/scan.js';
 export { COLUMN_MIGRATIONS } from './metadata/ddl.js';
 export { selectConfigRows, upsertFileConfig } from './metadata/file-config.js';
+export { runExecutor } from './executor.js';

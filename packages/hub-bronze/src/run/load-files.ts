@@ -1,7 +1,7 @@
 import { HubError } from '@org/hub-core';
 import type { Executor } from '../executor.js';
 import type { FileOutcome, ListedFile } from '../files.js';
-import type { LoadRequest, PreparedLoad } from '../loaders/loader.js';
+import type { LoadRequest } from '../loaders/loader.js';
 import { deleteBatchFilesStatement } from '../loaders/shared.js';
 import { LoadTracker, type TrackedFile } from '../metadata/load-tracker.js';
 import { changedDuringLoad } from '../rules/changes.js';

@@ -156,7 +156,7 @@ export class WarehouseModel {
         { kind: 'loading', n: this.tracker.filter((t) => t.dest_table === dest && t.load_status === 'LOADING').length },
       ];
     }
-    if (/^INSERT INTO \S+`load_tracker` .*\nSELECT uuid\(\), :\w+, :\w+, :\w+, regexp_extract/.test(text)) {
+    if (/^INSERT INTO \S+`load_tracker` .*\nSELECT uuid\(\), COALESCE\(i\.lob, :\w+\), COALESCE\(i\.category, :\w+\), COALESCE\(i\.subcategory, :\w+\), regexp_extract/.test(text)) {
       const dest = String(marker(/t\.dest_table = :(\w+)/));
       for (const group of this.untracked(text, dest)) this.tracker.push({ file_path: group.file, dest_table: dest, load_status: 'SUCCESS', batch_id: group.batch, row_count: group.n, file_size: null, modification_time: null, error_message: 'recorded by reconcile' });
       return [];

@@ -70,7 +70,7 @@ async function load(engine: Engine, files: readonly ListedFile[] = FILES): Promi
 }
 const outcomesOf = (engine: Engine) => load(engine);
 
-describe('spark-bronze: a file the engine cannot read', () => {
+describe('the Spark loader: a file the engine cannot read', () => {
   it('is set aside when the error names it, and its group loads without it; nothing is probed', async () => {
     const s = spark({
       insertError: (staged) =>
