@@ -3,6 +3,7 @@ import type { Executor } from '../../executor.js';
 import { LINEAGE_COLUMNS, type LoadRequest, type PreparedLoad } from '../loader.js';
 import { deleteFilesStatement } from '../shared.js';
 import { FILE_NAME, unreadableFiles, type Group, type StagedGroup } from './scan.js';
+import { withoutUnreadable } from '../../rules/unreadable.js';
 import type { FileVerdicts } from '../../rules/verdicts.js';
 
 interface SparkLoad {
@@ -36,20 +37,21 @@ export function sparkLoad(load: SparkLoad): PreparedLoad {
       const target = dialect.table(request.table);
       if (request.replacePaths.length > 0 && request.tableColumns.size > 0) await executor.write(deleteFilesStatement(executor.engine, target, request.replacePaths));
       let columns: ReadonlyMap<string, string> = request.tableColumns;
-      for (let staged of load.staged) {
-        for (;;) {
-          try {
-            columns = await writeGroup(executor, load, staged, columns);
-            break;
-          } catch (error) {
-            const unreadable = await unreadableFiles(executor, error, staged.group, verdicts.pending(staged.group.files));
-            if (unreadable.size === 0) throw error;
-            for (const [file, reason] of unreadable) verdicts.unreadable(file, reason);
-            const again = await load.restage(staged.group, columns);
-            if (again === null) break;
-            staged = again;
-          }
-        }
+      for (const first of load.staged) {
+        let staged: StagedGroup | null = first;
+        await withoutUnreadable(
+          () => verdicts.pending(first.group.files),
+          verdicts,
+          async () => {
+            // After a failed INSERT: the group's reads again, without the file set aside.
+            staged ??= await load.restage(first.group, columns);
+            if (staged !== null) columns = await writeGroup(executor, load, staged, columns);
+          },
+          async (error, files) => {
+            staged = null;
+            return unreadableFiles(executor, error, first.group, files);
+          },
+        );
       }
     },
   };
