@@ -49,7 +49,7 @@ interface TableResult {
 export async function runBronze(params: JobParameters, options: RunBronzeOptions): Promise<RunSummary> {
   const { engine } = options;
   const before = engine.statementCount;
-  const { run, tables, durationMs } = await bronze(params, options, runExecutor(engine));
+  const { run, tables, durationMs } = await bronze(params, options, runExecutor(engine), 'bronze run');
   const files = tables.flatMap((t) => t.loaded.map((f) => fileResult(f, t.table.name, f.outcome)));
   const summary = summarise(run, tables, files, runStatus(files, tables.flatMap((t) => t.resolved?.sourceProblems ?? [])), engine.statementCount - before, durationMs, engine);
   run.logger?.debug({ status: summary.status, statements: summary.statements, durationMs: summary.durationMs }, 'bronze run finished');
@@ -63,7 +63,7 @@ export async function runBronze(params: JobParameters, options: RunBronzeOptions
 export async function planBronze(params: JobParameters, options: RunBronzeOptions): Promise<{ summary: RunSummary; plan: BronzePlan }> {
   const { engine } = options;
   const recording = planExecutor(engine);
-  const { run, tables, durationMs } = await bronze(params, options, recording.executor);
+  const { run, tables, durationMs } = await bronze(params, options, recording.executor, 'bronze plan');
   // A file that would load shows as such; what the plan's reads set aside shows as the run would record it.
   const files: FileResult[] = tables.flatMap((t) => t.loaded.map((f) => fileResult(f, t.table.name, f.outcome.status === 'SUCCESS' ? { status: 'SKIPPED', rows: 0, reason: 'plan: would load' } : f.outcome)));
   const sourceProblems = tables.flatMap((t) => t.resolved?.sourceProblems ?? []);
@@ -80,9 +80,10 @@ export async function planBronze(params: JobParameters, options: RunBronzeOption
 }
 
 /** The steps of a run, top to bottom; `executor` runs them (a run) or shows them (a plan). */
-async function bronze(params: JobParameters, options: RunBronzeOptions, executor: Executor): Promise<{ run: RunContext; tables: TableResult[]; durationMs: number }> {
+async function bronze(params: JobParameters, options: RunBronzeOptions, executor: Executor, what: string): Promise<{ run: RunContext; tables: TableResult[]; durationMs: number }> {
   const started = Date.now();
   const run = await prepareRun(params, options);
+  run.logger?.debug({ engine: options.engine.name, hubVersion: HUB_VERSION, window: run.window, config: options.configPath ?? params.configPath }, `${what} starting`);
   await prepareMetadata(run, executor);
   const tables: TableResult[] = [];
   const heartbeat = new HeartbeatSession(executor);
@@ -111,7 +112,6 @@ async function prepareRun(params: JobParameters, options: RunBronzeOptions): Pro
   const sourceRoots = options.sourceRoots ?? {};
   // Source paths are checked before anything is written, so an unmapped cloud path fails cleanly.
   for (const row of csvRows) if (row.isActive) locateSource(row.sourcePath, sourceRoots, engine.capabilities.localFilesOnly);
-  logger?.debug({ engine: engine.name, hubVersion: HUB_VERSION, window, config: configPath }, 'bronze run starting');
   return {
     runId,
     params: selection,
