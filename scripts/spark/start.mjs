@@ -133,6 +133,10 @@ const javaModuleOptions = [
   '-Dio.netty.tryReflectionSetAccessible=true',
 ];
 
+// The default pool shares fairly between its jobs too (a pool's own mode is FIFO unless the allocation file says otherwise).
+const fairScheduler = join(runDir, 'fairscheduler.xml');
+writeFileSync(fairScheduler, '<?xml version="1.0"?>\n<allocations>\n  <pool name="default">\n    <schedulingMode>FAIR</schedulingMode>\n    <weight>1</weight>\n    <minShare>0</minShare>\n  </pool>\n</allocations>\n');
+
 const sparkConf = {
   'spark.master': 'local[2]',
   'spark.app.name': 'deltalake-hub',
@@ -158,6 +162,10 @@ const sparkConf = {
   'spark.sql.shuffle.partitions': '4',
   'spark.default.parallelism': '2',
   'spark.databricks.delta.snapshotPartitions': '2',
+  // Jobs share the two cores fairly, so a long scan on one session does not hold up a small statement on another
+  // (a lease renewal on the heartbeat's session); FIFO would queue it behind every task of the scan.
+  'spark.scheduler.mode': 'FAIR',
+  'spark.scheduler.allocation.file': fairScheduler,
 };
 for (const entry of extraConf) {
   const at = entry.indexOf('=');

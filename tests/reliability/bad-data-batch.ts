@@ -157,27 +157,36 @@ export async function runBatch(engine: Engine, catalog: string): Promise<Batch> 
 
 /**
  * Removes `file` just before the first INSERT that reads it: on DuckDB the INSERT names the
- * files; on Spark it reads the stage view, whose statement named them. The hub has read the
- * file's first line by then, so only the engine finds it gone.
+ * files; on Spark it reads its group's stage view, whose statement named them. The hub has read
+ * the file (its first line, the checks) by then, so only the engine's INSERT finds it gone.
  */
 function removeBeforeInsert(engine: Engine, file: string): () => void {
-  const original = engine.query.bind(engine);
   const name = file.slice(file.lastIndexOf('/') + 1);
-  let stage = '';
+  const views = new Map<string, string>();
   let done = false;
-  (engine as { query: Engine['query'] }).query = async (query: Sql | string, options?: Parameters<Engine['query']>[1]) => {
+  const watch = (query: Sql | string) => {
     let text = '';
     try {
       text = engine.render(query);
     } catch {
-      // A statement that cannot be rendered fails in the engine's own call below, as without this hook.
+      // A statement that cannot be rendered fails in the engine's own call, as without this hook.
     }
-    if (/TEMPORARY VIEW\s+__hub_stage\b/i.test(text)) stage = text;
-    if (!done && /^\s*INSERT\s+INTO/i.test(text) && (text.includes(name) || stage.includes(name))) {
+    const view = /TEMPORARY VIEW\s+(__hub_stage_\d+)\b/i.exec(text)?.[1];
+    if (view) views.set(view, text);
+    const from = /\bFROM\s+(__hub_stage_\d+)\b/i.exec(text)?.[1];
+    if (!done && /^\s*INSERT\s+INTO/i.test(text) && (text.includes(name) || (from !== undefined && (views.get(from) ?? '').includes(name)))) {
       done = true;
       unlinkSync(file);
     }
-    return original(query, options);
   };
-  return () => void delete (engine as { query?: unknown }).query;
+  const query = engine.query.bind(engine);
+  const run = engine.run.bind(engine);
+  Object.assign(engine, {
+    query: (q: Sql | string, options?: Parameters<Engine['query']>[1]) => (watch(q), query(q, options)),
+    run: (q: Sql | string, options?: Parameters<Engine['run']>[1]) => (watch(q), run(q, options)),
+  });
+  return () => {
+    delete (engine as { query?: unknown }).query;
+    delete (engine as { run?: unknown }).run;
+  };
 }

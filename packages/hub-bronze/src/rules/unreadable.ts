@@ -47,8 +47,17 @@ export function firstLineOf(error: unknown, max = Infinity): string {
 /** Spark's errors for a file it cannot read (removed after the listing, unreadable): only these lead to reading files one by one. */
 export const FILE_READ_ERROR = /FileNotFound|FILE_NOT_EXIST|FAILED_READ_FILE|PATH_NOT_FOUND|Path does not exist|does not exist|Error while reading file|Permission denied|AccessDenied|Access Denied/i;
 
-/** Why a delimited file failed a scan the engine gave up on without a line: the hub finds a quote never closed or mixed line endings, else the engine's words. */
+/**
+ * Why a local file failed a scan: the hub's own words when it cannot open the file either (removed
+ * after it was listed), else, for a delimited file, a quote never closed or mixed line endings that
+ * the engine gave up on without a line, else the engine's words.
+ */
 export async function scanFailureReason(file: ListedFile, error: unknown): Promise<string> {
+  const unopened = await open(file.physical, 'r').then(
+    (handle) => handle.close().then(() => null),
+    (cause: unknown) => (cause instanceof Error ? cause.message : String(cause)),
+  );
+  if (unopened !== null) return unreadableReason(unopened);
   const explained = file.config.fileFormat === 'delimited' ? await explainDelimited(file.physical, file.config.delimiter ?? ',').catch(() => null) : null;
   return explained ?? firstLineOf(error);
 }
