@@ -268,7 +268,10 @@ describe('the Databricks rendering of a quality run', () => {
     expect(statements).toHaveLength(2);
     expect(statements[0]).toMatch(/^INSERT INTO /);
     expect(statements[1]).toContain('raise_error(');
-    for (const text of statements) expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: text, params: {} })).not.toThrow();
+    // Tables by the task's catalog parameter, a marker the warehouse binds (never ${catalog} text substitution).
+    expect(statements[0]).toMatch(/^INSERT INTO IDENTIFIER\(:catalog \|\| '\.bronze_metadata\.quality_results'\) /);
+    expect(script).not.toContain('${');
+    for (const text of statements) expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: text, params: { catalog: 'dev' } })).not.toThrow();
   });
 
   it('renders the SQL the warehouse runs: RLIKE, try_cast, array_compact, explode, a JSON array of results', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, ParameterError } from '@org/hub-core';
+import { deployedNamePrefix } from './deployed-name.js';
 import { bundleDefaultTarget, bundleVariables, lineAt, loadBundle, toObject, type BundleIssue, type BundleYaml, type LoadedBundle } from '../bundle.js';
 
 /**
@@ -214,7 +215,7 @@ export interface PlannedStep {
 
 export interface ChainPlan {
   readonly job: BundleJob;
-  /** The job's name with the target in it, as deployed (a `mode: development` target adds its own prefix). */
+  /** The job's name with the target in it, as the bundle writes it (a target may put a prefix before it: SpokeChain.deployedNamePrefix). */
   readonly jobName: string;
   /** What run-now sends: each parameter the job declares, the trigger's value ('' when not given) or the job's default. */
   readonly parameters: Readonly<Record<string, string>>;
@@ -389,6 +390,8 @@ export interface SpokeChain {
   /** The target's variables with the overrides: what bronze, the checks and `${var.x}` see. */
   readonly variables: Readonly<Record<string, string>>;
   readonly plan: ChainPlan;
+  /** What the target puts before the names of the jobs it deploys (deployed-name.ts), as written: `[dev ${workspace.current_user.short_name}] ` in development mode. */
+  readonly deployedNamePrefix: string;
 }
 
 /** A spoke folder's chain for a target: every problem of the bundle and the chain, with file:line, before anything runs. */
@@ -408,7 +411,8 @@ export function planSpokeChain(spokeDir: string, options: SpokeChainOptions): Sp
     throw new ParameterError('target', error instanceof Error ? error.message : String(error));
   }
   try {
-    return { dir: spokeDir, target, variables, plan: planChain(jobs, { target, variables, parameters: options.parameters }) };
+    const plan = planChain(jobs, { target, variables, parameters: options.parameters });
+    return { dir: spokeDir, target, variables, plan, deployedNamePrefix: deployedNamePrefix(bundle.main?.data ?? {}, target) };
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(error.issues.map((i) => ({ ...i, file: shown(i.file) })));
     throw error;

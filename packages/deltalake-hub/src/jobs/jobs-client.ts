@@ -1,8 +1,10 @@
 import { HubError, registerSecret, scrubSecrets, type DatabricksAuth, type DatabricksConnection, type Logger } from '@org/hub-core';
 import { toObject } from '../bundle.js';
+import type { WorkspaceUser } from './deployed-name.js';
 
 /**
- * The few calls of the Databricks Jobs API 2.1 the chain needs: find a job by name, run-now with
+ * The few calls of the Databricks Jobs API 2.1 the chain needs (and SCIM `Me`, for the name a
+ * development target gave the job): find a job by name, run-now with
  * job parameters, and runs/get until the run ends. Plain fetch with Databricks auth (a token, or a
  * service principal's OAuth M2M token from /oidc/v1/token); 429 and 5xx are retried with backoff,
  * honouring Retry-After; every request has a timeout. No token reaches a log line or an error.
@@ -123,6 +125,13 @@ export class JobsClient {
       pageToken = page['has_more'] === true && typeof page['next_page_token'] === 'string' ? page['next_page_token'] : undefined;
     } while (pageToken);
     return out;
+  }
+
+  /** Who the credentials are (SCIM `Me`): a user's name, or a service principal's application id and display name. */
+  async currentUser(): Promise<WorkspaceUser> {
+    const me = toObject(await this.request('GET', '/api/2.0/preview/scim/v2/Me'));
+    if (typeof me['userName'] !== 'string') throw new JobsApiError(`SCIM GET /api/2.0/preview/scim/v2/Me answered without a userName: ${JSON.stringify(me).slice(0, 200)}`);
+    return { userName: me['userName'], displayName: typeof me['displayName'] === 'string' ? me['displayName'] : undefined };
   }
 
   /**

@@ -156,7 +156,7 @@ describe('the deployed after-bronze job, found by its name', () => {
     const client = new JobsClient({ baseUrl: api.url, auth: { kind: 'pat', token: TOKEN } });
     expect(await findDeployedJob(client, { jobName: name })).toBe(8);
     await expect(findDeployedJob(client, { jobName: '[Mini] [dev] Silver and gold after the bronze load' })).rejects.toThrow(
-      'no job named "[Mini] [dev] Silver and gold after the bronze load" in the workspace: deploy the bundle (databricks bundle deploy -t <target>), or give the job\'s id with --job-id or DELTALAKE_HUB_TRANSFORMS_JOB_ID (a target in mode: development prefixes job names with [dev <user>])',
+      'no job named "[Mini] [dev] Silver and gold after the bronze load" in the workspace: deploy the bundle (databricks bundle deploy -t <target>) as the user who runs this (a target in mode: development names jobs after the user who deployed them), or give the job\'s id with --job-id or DELTALAKE_HUB_TRANSFORMS_JOB_ID',
     );
     const twice = await startJobsApi({ token: TOKEN, jobs: [{ jobId: 7, name, tags: tag, parameters: [] }, { jobId: 8, name, tags: tag, parameters: [] }] });
     open.push(twice);
@@ -187,7 +187,7 @@ describe('one trigger on DuckDB: bronze, then the SQL tasks here, in the bundle\
   });
 
   it('exits 4 when a SQL task fails: the tasks before it stand, the rest do not run', async () => {
-    const s = await setup((spoke) => spoke.edit('src/silver/totals.sql', (t) => t.replace('mini_silver.rows GROUP BY', 'mini_silver.rowz GROUP BY')));
+    const s = await setup((spoke) => spoke.edit('src/silver/totals.sql', (t) => t.replace("mini_silver.rows') GROUP BY", "mini_silver.rowz') GROUP BY")));
     const summary = await run(s);
     expect([summary.status, summary.exitCode, summary.error?.step]).toEqual(['FAILED', 4, 'silver']);
     expect(summary.steps.map((step) => [step.name, step.status, step.tasks.map((t) => t.status)])).toEqual([
@@ -201,10 +201,10 @@ describe('one trigger on DuckDB: bronze, then the SQL tasks here, in the bundle\
   });
 
   it('refuses a SQL file that does not render before bronze loads anything', async () => {
-    const s = await setup((spoke) => spoke.edit('src/gold/summary.sql', (t) => t.replace('${catalog}.mini_silver.totals', '${catalogue}.mini_silver.totals')));
+    const s = await setup((spoke) => spoke.edit('src/gold/summary.sql', (t) => t.replace("IDENTIFIER(:catalog || '.mini_silver.totals')", "IDENTIFIER(:catalogue || '.mini_silver.totals')")));
     const error = await run(s).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([`${join(s.spoke.dir, 'src/gold/summary.sql')}:${s.spoke.lineOf('src/gold/summary.sql', '${catalogue}')}: unknown variable \${catalogue} (known: catalog)`]);
+    expect((error as ConfigError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([`${join(s.spoke.dir, 'src/gold/summary.sql')}:${s.spoke.lineOf('src/gold/summary.sql', ':catalogue')}: unknown parameter :catalogue (the task passes: catalog)`]);
     expect(s.bronzeCalls).toBe(0);
   });
 

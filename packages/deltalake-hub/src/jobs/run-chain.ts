@@ -5,6 +5,7 @@ import { exitCodeForError, type RunSummary } from '@org/hub-bronze';
 import { failsJob, readChecksFile, renderChecksSql, runChecks, type QualityReport } from '@org/hub-quality';
 import { renderSql, runSqlFiles, splitSqlStatements } from '../transforms/run-sql-files.js';
 import { AFTER_BRONZE_TAG, type ChainPlan, type PlannedSqlTask, type SpokeChain } from './bundle-chain.js';
+import { namesUser, resolveNamePrefix } from './deployed-name.js';
 import { JobsApiError, jobsClientFor, type JobRun, type JobsClient } from './jobs-client.js';
 
 /**
@@ -135,7 +136,7 @@ export async function runSpokeChain(options: SpokeChainRunOptions): Promise<Chai
   if (engine.name === 'databricks') {
     const env = options.databricks?.env ?? process.env;
     const client = options.databricks?.client ?? jobsClientFor(resolveDatabricksConnection(env), { logger });
-    const jobId = options.databricks?.jobId ?? jobIdSetting(env) ?? (await findDeployedJob(client, chain.plan));
+    const jobId = options.databricks?.jobId ?? jobIdSetting(env) ?? (await findDeployedJob(client, { jobName: await deployedJobName(client, chain) }));
     databricks = { client, jobId, pollIntervalMs: options.databricks?.pollIntervalMs, waitTimeoutMs: options.databricks?.waitTimeoutMs };
   } else {
     await prepareLocalSteps(chain.plan, engine, chain.dir);
@@ -151,6 +152,13 @@ function jobIdSetting(env: NodeJS.ProcessEnv): number | undefined {
   return id;
 }
 
+/** The after-bronze job's name as the target deployed it: with the target's prefix, which in development mode names the deploying user (the caller, here). */
+async function deployedJobName(client: JobsClient, chain: Pick<SpokeChain, 'plan' | 'deployedNamePrefix'>): Promise<string> {
+  const prefix = chain.deployedNamePrefix;
+  if (prefix === '') return chain.plan.jobName;
+  return `${namesUser(prefix) ? resolveNamePrefix(prefix, await client.currentUser()) : prefix}${chain.plan.jobName}`;
+}
+
 /** The one deployed job named as the plan names it (tagged after-bronze, when several share the name). */
 export async function findDeployedJob(client: JobsClient, plan: Pick<ChainPlan, 'jobName'>): Promise<number> {
   const found = await client.findJobsByName(plan.jobName);
@@ -160,7 +168,7 @@ export async function findDeployedJob(client: JobsClient, plan: Pick<ChainPlan, 
   if (candidates.length === 0) {
     throw new ParameterError(
       'job',
-      `no job named ${JSON.stringify(plan.jobName)} in the workspace: deploy the bundle (databricks bundle deploy -t <target>), or give the job's id with --job-id or ${TRANSFORMS_JOB_ID_ENV} (a target in mode: development prefixes job names with [dev <user>])`,
+      `no job named ${JSON.stringify(plan.jobName)} in the workspace: deploy the bundle (databricks bundle deploy -t <target>) as the user who runs this (a target in mode: development names jobs after the user who deployed them), or give the job's id with --job-id or ${TRANSFORMS_JOB_ID_ENV}`,
     );
   }
   throw new ParameterError('job', `${candidates.length} jobs are named ${JSON.stringify(plan.jobName)} (ids ${candidates.map((j) => j.jobId).join(', ')}): give one with --job-id or ${TRANSFORMS_JOB_ID_ENV}`);

@@ -122,7 +122,7 @@ describe('checkSpoke', () => {
     expect(ok).toBe(false);
     expect(problems).toEqual([
       `${file}:${lineOf(dir, file, 'is_timestamp_tz')}: check: unknown check kind "is_timestamp_tz" (known: not_null, accepted_values, in_range, regex, is_date, is_timestamp, expression, foreign_key, unique, row_count, freshness, schema, aggregate) (target dev)`,
-      `${file}:${lineOf(dir, file, 'clickstream_schema')}: table: unknown variable \${clickstream_schema}; known variables: catalog, on_partial_bronze, schema_prefix (target dev)`,
+      `${file}:${lineOf(dir, file, 'clickstream_schema')}: table: unknown variable \${clickstream_schema}; known variables: catalog, on_partial_bronze, schema_prefix, service_principal_id (target dev)`,
     ]);
   });
 

@@ -10,6 +10,8 @@ import type * as Yaml from 'yaml';
 import { lineAt, loadBundle, toObject, type BundleYaml } from '../bundle.js';
 import { chainIssues, findAfterBronzeJob, readBundleJobs } from '../jobs/bundle-chain.js';
 import { ON_PARTIAL_VARIABLE } from '../jobs/run-chain.js';
+import { checkSqlTaskFiles } from './sql-task-files.js';
+import { checkTargetModes } from './target-mode.js';
 
 /** yaml loads on first use (about 50 ms of CPU), so commands that read no YAML, `--help` and `bronze run` among them, never pay for it. */
 let yamlModule: typeof Yaml | undefined;
@@ -50,8 +52,9 @@ const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
  * `deltalake-hub spoke check`: what CI should refuse before a bundle deploy. The config CSV (and the
  * checks file, when there is one) is valid for every bundle target; the resources parse and name
  * their jobs and files correctly; the chain a trigger runs (bundle-chain.ts) is in order, passes
- * the parameters on, and starts from the runner's parameters; package.json pins the hub exactly;
- * no YAML holds a secret.
+ * the parameters on, and starts from the runner's parameters; every target keeps its mode's rules
+ * (target-mode.ts); SQL task files read their parameters as markers (sql-task-files.ts);
+ * package.json pins the hub exactly; no YAML holds a secret.
  */
 export async function checkSpoke(dir = '.', options: CheckSpokeOptions = {}): Promise<CheckSpokeResult> {
   const root = resolve(dir);
@@ -71,6 +74,8 @@ export async function checkSpoke(dir = '.', options: CheckSpokeOptions = {}): Pr
   checkJobs(root, loaded.resources, lobs, loaded.allParsed, report);
   const jobs = loaded.allParsed ? readBundleJobs(loaded) : undefined;
   for (const issue of jobs ? [...jobs.issues, ...chainIssues(jobs)] : []) report(issue.file, issue.line, issue.message);
+  checkTargetModes(bundle, loaded.resources, targets, report);
+  checkSqlTaskFiles(root, jobs, report);
   await checkRunnerParameters(root, jobs, report);
   await checkHubPin(root, report);
   await checkSecrets(root, report);

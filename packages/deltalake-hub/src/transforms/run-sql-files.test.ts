@@ -80,7 +80,62 @@ describe('renderSql', () => {
   });
 });
 
+describe('renderSql with parameter markers (a Databricks SQL task\'s file)', () => {
+  const { engine } = createRecordingEngine(new OneCatalogDialect());
+  const render = (text: string, params: Record<string, string>) => renderSql({ text, line: 10 }, params, engine, 'catalog', 'x.sql');
+
+  it('renders IDENTIFIER(:catalog || \'.schema[.table]\') through the dialect and other markers as literal values', () => {
+    expect(render("CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.falcon_silver')", { catalog: 'dev' })).toBe('CREATE SCHEMA IF NOT EXISTS main.dev__falcon_silver');
+    expect(render("CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.s.t') AS\nSELECT * FROM identifier( :catalog||'.s.u' ) AS u WHERE u.c = :catalog", { catalog: 'dev' })).toBe(
+      "CREATE OR REPLACE TABLE main.dev__s.t AS\nSELECT * FROM main.dev__s.u AS u WHERE u.c = 'dev'",
+    );
+    // Several markers and texts joined; a value with a quote is written by the literal function.
+    expect(render("SELECT * FROM IDENTIFIER(:catalog || '.' || :schema || '.t') WHERE owner = :owner", { catalog: 'dev', schema: 'gold', owner: "O'Brien" })).toBe(
+      "SELECT * FROM main.dev__gold.t WHERE owner = 'O''Brien'",
+    );
+  });
+
+  it('leaves quoted text, comments, casts and JSON paths as written', () => {
+    const text = "SELECT ':catalog', x::int, raw:owner, `a:b` -- :catalog\n/* IDENTIFIER(:catalog || '.s.t') */ FROM IDENTIFIER(:catalog || '.s.t')";
+    expect(render(text, { catalog: 'dev' })).toBe("SELECT ':catalog', x::int, raw:owner, `a:b` -- :catalog\n/* IDENTIFIER(:catalog || '.s.t') */ FROM main.dev__s.t");
+  });
+
+  it('reports unknown markers, names that are not identifiers and IDENTIFIER forms it cannot read, with file:line, and renders nothing', () => {
+    const problems = (text: string, params: Record<string, string>) => {
+      try {
+        render(text, params);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).issues.map((i) => `${i.line}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(problems("SELECT 1\nFROM IDENTIFIER(:catalog || '.s.t')\nWHERE x = :missing", { catalog: 'dev' })).toEqual(['12: unknown parameter :missing (the task passes: catalog)']);
+    expect(problems("SELECT * FROM IDENTIFIER(:catalog || '.s.t')", { catalog: 'dev.s.t; DROP TABLE x; --' })).toEqual([
+      '10: IDENTIFIER names "dev.s.t; DROP TABLE x; --.s.t": expected catalog.schema or catalog.schema.table, each part letters, digits and _ (not starting with a digit)',
+    ]);
+    expect(problems('SELECT * FROM IDENTIFIER(:catalog)', { catalog: 'dev' })[0]).toMatch(/^10: IDENTIFIER names "dev": expected catalog\.schema or catalog\.schema\.table/);
+    expect(problems("SELECT * FROM IDENTIFIER(concat(:catalog, '.s.t'))", { catalog: 'dev' })[0]).toMatch(/^10: IDENTIFIER\(concat\(:catalog, '\.s\.t'\)\) must join markers and quoted text with \|\|/);
+    expect(problems("SELECT * FROM IDENTIFIER(:nope || '.s.t')", { catalog: 'dev' })).toEqual(['10: unknown parameter :nope (the task passes: catalog)']);
+  });
+});
+
 describe('runSqlFiles', () => {
+  it('runs a file written with parameter markers on DuckDB, which has no IDENTIFIER()', async () => {
+    const engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse-markers') });
+    try {
+      const file = sqlFile(
+        'markers.sql',
+        "CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.s');\nCREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.s.t') AS SELECT :catalog AS catalog_name, 1 AS n;\n",
+      );
+      expect(await runSqlFiles(engine, [file], { catalog: 'lab' })).toEqual([{ file, statements: 2 }]);
+      expect(await engine.query('SELECT catalog_name, n FROM lab.s.t')).toEqual([{ catalog_name: 'lab', n: 1 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+
   it('runs every statement of each file, in order, on DuckDB', async () => {
     const engine = await createDuckDbEngine({ warehouse: join(dir, 'warehouse') });
     try {

@@ -12,6 +12,8 @@ export interface SqlFileEngine {
   readonly dialect: {
     tableName(catalog: string, schema: string, table: string): string;
     schemaName(catalog: string, schema: string): string;
+    /** A value where a statement has a `:name` marker outside IDENTIFIER(...). */
+    literal(value: string): string;
   };
   run(query: Sql): Promise<void>;
   prepareCatalogs(catalogs: Iterable<string>): Promise<void>;
@@ -28,9 +30,13 @@ export interface RunSqlFilesOptions {
 }
 
 /**
- * Runs spoke SQL files (silver, gold, downstream) statement by statement on any engine.
- * `${catalog}.schema.table` goes through the dialect, because OSS Spark maps three-part names
- * onto its single catalog; other `${var}` placeholders take identifier values only.
+ * Runs spoke SQL files (silver, gold, downstream) statement by statement on any engine, with the
+ * parameters their bundle task passes. The files are written for a Databricks SQL task, with
+ * parameter markers: `IDENTIFIER(:catalog || '.schema.table')` names a table (rendered by the
+ * dialect: OSS Spark maps three-part names onto its single catalog, DuckDB has no IDENTIFIER),
+ * `:name` elsewhere is a value (rendered by the dialect's literal function). The older `${var}`
+ * text substitution still renders (`${catalog}.schema.table` through the dialect, other
+ * placeholders identifier values only); `spoke check` asks for markers instead.
  */
 export async function runSqlFiles(
   engine: SqlFileEngine,
@@ -206,7 +212,129 @@ export function renderSql(
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return out;
+  return renderMarkers({ text: out, line: statement.line }, variables, engine, file);
+}
+
+/** `IDENTIFIER(` in code, and the markers Databricks binds: `:name` not after a name, `:`, `)`, `]` or a backtick (`raw:field` is a JSON path, `x::int` a cast). */
+const IDENTIFIER_CALL = /\bIDENTIFIER\s*\(/gi;
+const MARKER = /(?<![\w:)\]`]):([A-Za-z_][A-Za-z0-9_]*)/g;
+/** What IDENTIFIER(...) takes here: markers and quoted text joined by `||`. */
+const IDENTIFIER_TOKEN = /\s+|\|\||:([A-Za-z_][A-Za-z0-9_]*)|'((?:[^'\\]|\\.|'')*)'/y;
+
+/**
+ * The parameter markers of a statement written for a Databricks SQL task, rendered for this
+ * engine: `IDENTIFIER(:catalog || '.schema.table')` as the dialect's table (`catalog.schema`: its
+ * schema), every part a validated identifier; any other `:name` as a literal value. Comments and
+ * quoted text are left as written; each problem is reported with its line.
+ */
+export function renderMarkers(statement: SqlStatement, parameters: Readonly<Record<string, string>>, engine: Pick<SqlFileEngine, 'dialect'>, file: string): string {
+  const { text } = statement;
+  const masked = maskedCode(text);
+  const issues: ConfigIssue[] = [];
+  const lineOf = (offset: number) => statement.line + text.slice(0, offset).split('\n').length - 1;
+  const known = () => Object.keys(parameters).sort().join(', ') || 'none';
+  const valueOf = (name: string, offset: number): string | undefined => {
+    const value = parameters[name];
+    if (value === undefined) issues.push({ file, line: lineOf(offset), message: `unknown parameter :${name} (the task passes: ${known()})` });
+    return value;
+  };
+  const spans: { start: number; end: number; text: string }[] = [];
+  // Every IDENTIFIER(...), rendered or not: its markers are its own, never values.
+  const calls: { start: number; end: number }[] = [];
+  for (const call of masked.matchAll(IDENTIFIER_CALL)) {
+    const start = call.index ?? 0;
+    const open = start + call[0].length;
+    const close = closingParenthesis(masked, open);
+    if (close < 0) {
+      issues.push({ file, line: lineOf(start), message: 'IDENTIFIER( is not closed' });
+      continue;
+    }
+    calls.push({ start, end: close + 1 });
+    const name = identifierName(text.slice(open, close), (marker) => valueOf(marker, start));
+    if (name === null) {
+      issues.push({ file, line: lineOf(start), message: `IDENTIFIER(${text.slice(open, close).trim()}) must join markers and quoted text with ||, e.g. IDENTIFIER(:catalog || '.falcon_silver.transactions')` });
+      continue;
+    }
+    if (name === undefined) continue;
+    const parts = name.split('.');
+    if (parts.length < 2 || parts.length > 3 || !parts.every((p) => IDENTIFIER_PATTERN.test(p))) {
+      issues.push({ file, line: lineOf(start), message: `IDENTIFIER names ${JSON.stringify(name)}: expected catalog.schema or catalog.schema.table, each part letters, digits and _ (not starting with a digit)` });
+      continue;
+    }
+    const [catalog, schema, table] = parts as [string, string, string | undefined];
+    spans.push({ start, end: close + 1, text: table === undefined ? engine.dialect.schemaName(catalog, schema) : engine.dialect.tableName(catalog, schema, table) });
+  }
+  const inside = (offset: number) => calls.some((c) => offset >= c.start && offset < c.end);
+  for (const marker of masked.matchAll(MARKER)) {
+    const at = marker.index ?? 0;
+    if (inside(at)) continue;
+    const value = valueOf(marker[1] as string, at);
+    if (value !== undefined) spans.push({ start: at, end: at + marker[0].length, text: engine.dialect.literal(value) });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  let out = '';
+  let last = 0;
+  for (const span of spans.sort((a, b) => a.start - b.start)) {
+    out += text.slice(last, span.start) + span.text;
+    last = span.end;
+  }
+  return out + text.slice(last);
+}
+
+/** The offset of the `)` that closes the `(` just before `from` in masked code, or -1. */
+function closingParenthesis(masked: string, from: number): number {
+  for (let i = from, depth = 1; i < masked.length; i++) {
+    if (masked[i] === '(') depth++;
+    else if (masked[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The value an IDENTIFIER clause's argument joins to; null when it is not markers and quoted text joined by `||`, undefined when a marker has no value. */
+function identifierName(argument: string, valueOf: (marker: string) => string | undefined): string | null | undefined {
+  let out = '';
+  let expectOperand = true;
+  let missing = false;
+  IDENTIFIER_TOKEN.lastIndex = 0;
+  while (IDENTIFIER_TOKEN.lastIndex < argument.length) {
+    const match = IDENTIFIER_TOKEN.exec(argument);
+    if (!match) return null;
+    const [token, marker, quoted] = match;
+    if (/^\s+$/.test(token)) continue;
+    if (token === '||') {
+      if (expectOperand) return null;
+      expectOperand = true;
+      continue;
+    }
+    if (!expectOperand) return null;
+    expectOperand = false;
+    if (marker !== undefined) {
+      const value = valueOf(marker);
+      if (value === undefined) missing = true;
+      else out += value;
+    } else {
+      out += (quoted ?? '').replace(/''/g, "'").replace(/\\(.)/g, '$1');
+    }
+  }
+  if (expectOperand) return null;
+  return missing ? undefined : out;
+}
+
+/** The `${name}` text substitutions in a statement's code (not in comments or quoted text), each with its line. */
+export function textSubstitutions(statement: SqlStatement): { readonly line: number; readonly placeholder: string }[] {
+  const masked = maskedCode(statement.text);
+  return [...masked.matchAll(/\$\{[^}\n]*\}/g)].map((m) => ({ line: statement.line + masked.slice(0, m.index).split('\n').length - 1, placeholder: m[0] }));
+}
+
+/** The statement with comments and the inside of quoted text blanked (same offsets, line breaks kept), so only code is searched. */
+function maskedCode(text: string): string {
+  return segments(text)
+    .map((s) => {
+      if (s.code) return s.text;
+      const blank = s.text.replace(/[^\n]/g, ' ');
+      return /^['"`]/.test(s.text) ? `${s.text[0]}${blank.slice(1, -1)}${s.text.length > 1 ? s.text[s.text.length - 1] : ''}` : blank;
+    })
+    .join('');
 }
 
 interface Segment {

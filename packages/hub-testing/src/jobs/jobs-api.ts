@@ -1,6 +1,6 @@
 /**
- * A Databricks workspace's Jobs API 2.1 on 127.0.0.1, for tests: `jobs/list` (exact name without
- * case, pages), `jobs/run-now` (declared parameters only, idempotency tokens), `jobs/runs/get`
+ * A Databricks workspace's Jobs API 2.1 on 127.0.0.1, for tests: SCIM `Me` (who the caller is),
+ * `jobs/list` (exact name without case, pages), `jobs/run-now` (declared parameters only, idempotency tokens), `jobs/runs/get`
  * (each call returns the run's next scripted state: PENDING, RUNNING, then TERMINATED with a result),
  * bearer auth, and `/oidc/v1/token` for a service principal. Faults (a 429 with Retry-After, a 503,
  * no answer at all) are injected per path. Test-only: in @org/hub-testing, never in the published package.
@@ -55,6 +55,8 @@ export interface JobsApiOptions {
   readonly faults?: readonly Fault[];
   /** jobs/list answers at most this many per page (default: the request's limit). */
   readonly pageSize?: number;
+  /** Who SCIM `Me` says the caller is (default a user, jane.doe@example.com). */
+  readonly currentUser?: { readonly userName: string; readonly displayName?: string };
 }
 
 export interface JobsApi {
@@ -105,6 +107,11 @@ export async function startJobsApi(options: JobsApiOptions): Promise<JobsApi> {
 
     const accepted = [options.token, options.servicePrincipal?.accessToken].filter(Boolean).map((t) => `Bearer ${t}`);
     if (!accepted.includes(req.headers.authorization ?? '')) return send(res, 401, { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' });
+
+    if (url.pathname === '/api/2.0/preview/scim/v2/Me' && req.method === 'GET') {
+      const user = options.currentUser ?? { userName: 'jane.doe@example.com', displayName: 'Jane Doe' };
+      return send(res, 200, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: '1234567890', userName: user.userName, ...(user.displayName ? { displayName: user.displayName } : {}), active: true });
+    }
 
     if (url.pathname === '/api/2.1/jobs/list' && req.method === 'GET') {
       const name = url.searchParams.get('name')?.toLowerCase();

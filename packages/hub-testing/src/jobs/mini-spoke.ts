@@ -106,16 +106,16 @@ targets:
             parameters:
               catalog: \${var.catalog}
 `,
-  'src/silver/rows.sql': `CREATE SCHEMA IF NOT EXISTS \${catalog}.mini_silver;
-CREATE OR REPLACE TABLE \${catalog}.mini_silver.rows AS
-SELECT CAST(id AS INTEGER) AS id, CAST(amount AS INTEGER) AS amount, _source_file FROM \${catalog}.mini_bronze.t_raw;
+  'src/silver/rows.sql': `CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.mini_silver');
+CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.mini_silver.rows') AS
+SELECT CAST(id AS INTEGER) AS id, CAST(amount AS INTEGER) AS amount, _source_file FROM IDENTIFIER(:catalog || '.mini_bronze.t_raw');
 `,
-  'src/silver/totals.sql': `CREATE OR REPLACE TABLE \${catalog}.mini_silver.totals AS
-SELECT _source_file, COUNT(*) AS n, SUM(amount) AS total FROM \${catalog}.mini_silver.rows GROUP BY _source_file;
+  'src/silver/totals.sql': `CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.mini_silver.totals') AS
+SELECT _source_file, COUNT(*) AS n, SUM(amount) AS total FROM IDENTIFIER(:catalog || '.mini_silver.rows') GROUP BY _source_file;
 `,
-  'src/gold/summary.sql': `CREATE SCHEMA IF NOT EXISTS \${catalog}.mini_gold;
-CREATE OR REPLACE TABLE \${catalog}.mini_gold.summary AS
-SELECT COUNT(*) AS files, SUM(total) AS total FROM \${catalog}.mini_silver.totals;
+  'src/gold/summary.sql': `CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.mini_gold');
+CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.mini_gold.summary') AS
+SELECT COUNT(*) AS files, SUM(total) AS total FROM IDENTIFIER(:catalog || '.mini_silver.totals');
 `,
   'configs/bronze/mini_config.csv': `lob,category,subcategory,file_pattern,source_path,file_format,delimiter,has_header,dest_catalog,dest_schema,dest_table,is_active
 mini,txn,daily,t_*.csv,${MINI_RAW_PREFIX}mini/,delimited,",",true,\${catalog},mini_bronze,t_raw,true

@@ -1,7 +1,7 @@
 -- Downstream: the flat, export-shaped table handed to consumers (one row per customer and day).
-CREATE SCHEMA IF NOT EXISTS ${catalog}.falcon_downstream;
+CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.falcon_downstream');
 
-CREATE OR REPLACE TABLE ${catalog}.falcon_downstream.customer_daily_export AS
+CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.falcon_downstream.customer_daily_export') AS
 SELECT activity_date AS export_date,
        customer_id,
        txn_count,
@@ -13,4 +13,4 @@ SELECT activity_date AS export_date,
          WHEN txn_count > 0 THEN 'transacting'
          ELSE 'browsing'
        END AS engagement
-FROM ${catalog}.falcon_gold.customer_daily_activity;
+FROM IDENTIFIER(:catalog || '.falcon_gold.customer_daily_activity');

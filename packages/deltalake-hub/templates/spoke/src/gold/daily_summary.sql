@@ -1,7 +1,7 @@
 -- Gold: rows per day and source file, a starting point for the LOB's real aggregates.
-CREATE SCHEMA IF NOT EXISTS ${catalog}.__LOB___gold;
+CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.__LOB___gold');
 
-CREATE OR REPLACE TABLE ${catalog}.__LOB___gold.daily_summary AS
+CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.__LOB___gold.daily_summary') AS
 SELECT ingested_date, _source_file, COUNT(*) AS row_count
-FROM ${catalog}.__LOB___silver.transactions
+FROM IDENTIFIER(:catalog || '.__LOB___silver.transactions')
 GROUP BY ingested_date, _source_file;
