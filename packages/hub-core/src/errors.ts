@@ -80,6 +80,10 @@ export class EngineError extends HubError {
   readonly params: Record<string, unknown>;
   readonly retryable: boolean;
   readonly engine: string;
+  /** The engine's error class (`PATH_NOT_FOUND`, `LIST_FILES_AUTHORIZATION_ERROR.ON_PATH`), when it gave one: what callers branch on, never the words. */
+  readonly errorClass: string | undefined;
+  /** The SQLSTATE (`42501`: insufficient privileges), when the engine gave one. */
+  readonly sqlState: string | undefined;
   constructor(args: {
     engine: string;
     statement: string;
@@ -99,7 +103,38 @@ export class EngineError extends HubError {
     this.statement = args.statement;
     this.params = redactParams(args.params ?? {});
     this.retryable = args.retryable;
+    const kind = errorKindOf(args.cause);
+    this.errorClass = kind.errorClass;
+    this.sqlState = kind.sqlState;
   }
+}
+
+/** Spark's and Databricks' error class, as it opens their messages: `[INSUFFICIENT_PERMISSIONS] ...`, `[LIST_FILES_AUTHORIZATION_ERROR.ON_PATH] ...`. */
+const ERROR_CLASS = /\[([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?:\.[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)*)\]/;
+/** The SQLSTATE Spark 3.4+ and Databricks append to a message (`SQLSTATE: 42K03`). */
+const SQLSTATE_SUFFIX = /\bSQLSTATE: ([0-9A-Z]{5})\b/;
+
+/**
+ * The error class and SQLSTATE of a driver's failure, from the fields the drivers set (Spark's
+ * `sqlState`, the Databricks connector's `response.sqlState`) and the structured parts of the
+ * engine's message (the `[CLASS]` it opens with, the `SQLSTATE: ` it ends with), through causes.
+ */
+export function errorKindOf(cause: unknown): { errorClass: string | undefined; sqlState: string | undefined } {
+  let errorClass: string | undefined;
+  let sqlState: string | undefined;
+  let current: unknown = cause;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const record = current as Record<string, unknown>;
+    const response = typeof record['response'] === 'object' && record['response'] !== null ? (record['response'] as Record<string, unknown>) : {};
+    for (const state of [record['sqlState'], response['sqlState']]) if (sqlState === undefined && typeof state === 'string' && /^[0-9A-Z]{5}$/.test(state)) sqlState = state;
+    for (const text of [record['message'], response['displayMessage'], response['errorMessage']]) {
+      if (typeof text !== 'string') continue;
+      errorClass ??= ERROR_CLASS.exec(text)?.[1];
+      sqlState ??= SQLSTATE_SUFFIX.exec(text)?.[1];
+    }
+    current = record['cause'];
+  }
+  return { errorClass, sqlState };
 }
 
 export class LeaseHeldError extends HubError {

@@ -2,6 +2,7 @@ import { sql, type Row, type Sql } from '@org/hub-core';
 import type { Executor } from '../../executor.js';
 import type { ListedFile } from '../../files.js';
 import { fileDateOf } from '../../rules/file-dates.js';
+import { sourceFolderReason } from '../../rules/source-folders.js';
 import type { SourceLocation } from '../../source-roots.js';
 import type { ListRequest } from '../loader.js';
 import { namesMatching, pathRows, trackerSummary } from '../shared.js';
@@ -33,15 +34,15 @@ export async function listFiles(executor: Executor, request: ListRequest): Promi
   });
 }
 
+/** Why LIST cannot read the folder (it does not exist, or the principal may not list it), judged by the error's class; any other error ends the run. */
 export async function sourceProblem(executor: Executor, location: SourceLocation): Promise<string | null> {
   try {
     await executor.read(listStatement(location));
     return null;
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    if (/PATH_NOT_FOUND|FileNotFound|does not exist|No such file/i.test(message)) return `the source folder ${location.physical} does not exist`;
-    if (/PERMISSION_DENIED|AccessDenied|Forbidden|403/i.test(message)) return `the source folder ${location.physical} cannot be read (${message})`;
-    throw error;
+    const reason = sourceFolderReason(error, location.physical);
+    if (reason === null) throw error;
+    return reason;
   }
 }
 

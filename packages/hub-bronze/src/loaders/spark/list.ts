@@ -4,6 +4,7 @@ import type { Executor } from '../../executor.js';
 import type { ListedFile } from '../../files.js';
 import { newOrChangedSql } from '../../rules/changes.js';
 import { DATE_TOKEN_PATTERN, fileDateOf } from '../../rules/file-dates.js';
+import { sourceFolderReason } from '../../rules/source-folders.js';
 import type { SourceLocation } from '../../source-roots.js';
 import type { ListRequest } from '../loader.js';
 import { listingReads, namesMatching, rowsToListedFiles, trackerSummary } from '../shared.js';
@@ -78,8 +79,8 @@ export async function sourceProblem(executor: Executor, location: SourceLocation
     await executor.read(sql`SELECT path FROM binaryFile.${sql.column(executor.engine.dialect.escapeGlob(location.physical))} LIMIT 1`);
     return null;
   } catch (error) {
-    if (error instanceof EngineError && NOT_FOUND.test(error.message)) return `the source folder ${location.physical} does not exist`;
-    if (error instanceof EngineError && /AccessDenied|Permission denied|Forbidden/i.test(error.message)) return `the source folder ${location.physical} cannot be read (${error.message.split('\n')[0] ?? ''})`;
-    throw error;
+    const reason = sourceFolderReason(error, location.physical);
+    if (reason === null) throw error;
+    return reason;
   }
 }
