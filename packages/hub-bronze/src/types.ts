@@ -19,6 +19,11 @@ export interface FileConfigRow {
   readonly isActive: boolean;
   /** Where the row came from, for error messages. */
   readonly source?: { readonly file: string; readonly line: number } | undefined;
+  /**
+   * `catalog.schema.table` as the CSV spells it, when not in lower case (the `dest_*` values are):
+   * an older hub tracked the table under this spelling, so the run brings those rows to lower case.
+   */
+  readonly writtenAs?: string | undefined;
 }
 
 export type FileStatus = 'SUCCESS' | 'FAILED' | 'QUARANTINED' | 'SKIPPED';

@@ -75,7 +75,9 @@ export function addLeaseCommand(program: Command, setExit: (code: number) => voi
       .description("delete a table's lease if the named run holds it (a run that died); a live run that loses its lease stops before writing more")
       .argument('<table>', 'the destination table, catalog.schema.table, as `lease list` shows it')
       .requiredOption('--run <id>', 'the run id holding the lease (from `lease list` or the lease error)'),
-  ).action(async (table: string, flags: LeaseFlags & { run: string }) => {
+  ).action(async (written: string, flags: LeaseFlags & { run: string }) => {
+    // Lease rows name tables in lower case, as every run writes them.
+    const table = written.toLowerCase();
     const outcome = await withLeases(flags, async (leases) => {
       const before = await leases.holderOf(table);
       return { before, released: await leases.releaseIfHeld(table, flags.run) };

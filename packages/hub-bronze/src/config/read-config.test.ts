@@ -64,6 +64,21 @@ describe('parseConfig on the seed config', () => {
   });
 });
 
+describe('parseConfig: catalog, schema and table names', () => {
+  it('are lower case, as every engine uses them; a capitalised spelling is kept as writtenAs, for the tracker rows an older hub wrote under it', () => {
+    const csv = `${HEADER}\nfalcon,transactions,credit,t_*.csv,/raw/credit/,delimited,",",true,\${catalog},Falcon_Bronze,Credit_Raw,true\nfalcon,transactions,debit,d_*.csv,/raw/debit/,delimited,",",true,dev,falcon_bronze,debit_raw,true\n`;
+    const [credit, debit] = parseConfig(csv, 'c.csv', { variables: { catalog: 'Dev' } });
+    expect([credit?.destCatalog, credit?.destSchema, credit?.destTable, credit?.writtenAs]).toEqual(['dev', 'falcon_bronze', 'credit_raw', 'Dev.Falcon_Bronze.Credit_Raw']);
+    expect([debit?.destCatalog, debit?.destSchema, debit?.destTable]).toEqual(['dev', 'falcon_bronze', 'debit_raw']);
+    expect(debit && 'writtenAs' in debit).toBe(false);
+  });
+
+  it('name one table whatever their case, so its rows must share one file_format', () => {
+    const csv = `${HEADER}\nfalcon,a,b,t_*.csv,/raw/a/,delimited,",",true,dev,falcon_bronze,Credit_Raw,true\nfalcon,a,c,t_*.parquet,/raw/c/,parquet,,false,dev,falcon_bronze,credit_raw,true\n`;
+    expect(issuesOf(() => parseConfig(csv, 'c.csv'))).toEqual(['c.csv:3: file_format: dev.falcon_bronze.credit_raw is loaded as parquet here but as delimited on line 2: a table takes one file_format']);
+  });
+});
+
 describe('config cases', () => {
   const bad = CONFIG_CASES.filter((c) => c.expected.length > 0);
 

@@ -38,7 +38,8 @@ export { findPlaceholders } from './variables.js';
  *   and true is an error for parquet (parquet has no header row).
  * - is_active: true/false in any case; empty means true (the seed DDL's default).
  * - lob, category, subcategory: letters, digits, `_` and `-`, at most 255 characters.
- * - dest_catalog, dest_schema, dest_table: IDENTIFIER_PATTERN, at most 255 characters.
+ * - dest_catalog, dest_schema, dest_table: IDENTIFIER_PATTERN, at most 255 characters; returned in
+ *   lower case (names ignore case on every engine; Unity Catalog stores them so).
  * - file_pattern: a glob on file names, so no `/`.
  * - source_path: `/...` or `scheme:/...` (abfss://, s3://, gs://, dbfs:/, file:/...), no `*` or `?`;
  *   returned ending with one `/`.
@@ -252,11 +253,13 @@ function checkRow(
       fileFormat: format,
       delimiter: format === 'parquet' ? null : delimiter,
       hasHeader,
-      destCatalog: catalog,
-      destSchema: schema,
-      destTable: table,
+      // Names are case-insensitive on every engine and the hub uses them in lower case, as Unity Catalog stores them.
+      destCatalog: catalog.toLowerCase(),
+      destSchema: schema.toLowerCase(),
+      destTable: table.toLowerCase(),
       isActive,
       source: { file, line },
+      ...(tableName !== undefined && tableName !== tableName.toLowerCase() ? { writtenAs: tableName } : {}),
     },
   };
 }

@@ -2,6 +2,7 @@ import { ParameterError, sql, type Engine, type JobParameters, type JsonColumn, 
 import type { Executor } from '../executor.js';
 import type { FileConfigRow } from '../types.js';
 import { metadataTable } from './ddl.js';
+import { lowerCaseNames } from './name-case.js';
 
 const COLUMNS = [
   'lob', 'category', 'subcategory', 'file_pattern', 'source_path', 'file_format', 'delimiter',
@@ -35,8 +36,9 @@ WHEN NOT MATCHED THEN INSERT (config_id, ${columns}, updated_ts) VALUES (uuid(),
 WHEN NOT MATCHED BY SOURCE AND ${engine.dialect.jsonContains(lobs, sql.raw('t.lob'))} AND t.is_active THEN UPDATE SET is_active = false, updated_ts = current_timestamp`;
 }
 
-/** Upserts the spoke's config rows into `file_config` with one MERGE. */
+/** Upserts the spoke's config rows into `file_config` with one MERGE, after bringing names an older hub kept capitalised to lower case. */
 export async function upsertFileConfig(executor: Executor, catalog: string, rows: readonly FileConfigRow[]): Promise<void> {
+  await lowerCaseNames(executor, catalog, rows);
   // MERGE with the same source is idempotent: a retry after a lost reply changes nothing twice.
   await executor.write(fileConfigMerge(executor.engine, catalog, rows), { idempotent: true });
 }

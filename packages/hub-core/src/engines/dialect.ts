@@ -71,10 +71,14 @@ export abstract class Dialect {
     return [catalog, schema];
   }
 
-  /** The engine's catalog, schema and table for a hub table, unquoted (for information_schema lookups). */
+  /**
+   * The engine's catalog, schema and table for a hub table, unquoted (for information_schema
+   * lookups). Names are case-insensitive and the hub uses them in lower case on every engine, as
+   * Unity Catalog stores them (information_schema compares them as text).
+   */
   tableParts(catalog: string, schema: string, table: string): readonly [string, string, string] {
     this.quoteIdentifier(table);
-    return [...this.namespace(catalog, schema), table];
+    return [...this.namespace(catalog.toLowerCase(), schema.toLowerCase()), table.toLowerCase()];
   }
 
   /** The SQL name of a table. */
@@ -85,7 +89,7 @@ export abstract class Dialect {
   }
 
   schemaName(catalog: string, schema: string): string {
-    return this.namespace(catalog, schema)
+    return this.namespace(catalog.toLowerCase(), schema.toLowerCase())
       .map((n) => this.quoteIdentifier(n))
       .join('.');
   }

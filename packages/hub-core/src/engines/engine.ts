@@ -167,7 +167,8 @@ export class SqlEngine implements Engine, EngineSessions {
 
   /** Makes `catalog` usable in three-part names; a no-op except on the embedded engine. */
   async prepareCatalogs(catalogs: Iterable<string>): Promise<void> {
-    for (const catalog of catalogs) {
+    // One name per catalog whatever its spelling: the dialect writes catalog names in lower case.
+    for (const catalog of new Set([...catalogs].map((c) => c.toLowerCase()))) {
       if (this.preparedCatalogs.has(catalog)) continue;
       this.dialect.quoteIdentifier(catalog);
       if (this.prepareCatalogHook) await this.prepareCatalogHook(catalog);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EngineError, HubError } from '../../errors.js';
@@ -48,7 +48,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       logger: options.logger,
       retry: options.retry,
       prepareCatalog: async (catalog) => {
-        const file = resolve(warehouse, `${catalog}.duckdb`);
+        const file = catalogFile(warehouse, catalog);
         let attach = `ATTACH IF NOT EXISTS ${dialect.literal(file)} AS ${dialect.quoteIdentifier(catalog)}`;
         if (readOnly && !existsSync(file)) {
           if (readOnly.missingCatalog === 'error') throw missingCatalog(catalog, file, warehouse);
@@ -83,6 +83,18 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     },
   );
   return engine;
+}
+
+/**
+ * A catalog's file: `<catalog>.duckdb`, the name in lower case as every engine uses it, or the file
+ * an older hub made for the same catalog spelled with capitals (`Dev.duckdb` for `--var catalog=Dev`),
+ * so an upgrade finds what it loaded instead of starting an empty catalog beside it.
+ */
+function catalogFile(warehouse: string, catalog: string): string {
+  const name = `${catalog.toLowerCase()}.duckdb`;
+  if (existsSync(resolve(warehouse, name)) || !existsSync(warehouse)) return resolve(warehouse, name);
+  const older = readdirSync(warehouse).find((f) => f.toLowerCase() === name);
+  return resolve(warehouse, older ?? name);
 }
 
 /** What a read-only command says when the catalog it needs has no file: where it looked and what to run first. */
