@@ -5,6 +5,30 @@ import type { ListedFile } from '../files.js';
 import type { FileConfigRow } from '../types.js';
 import type { ListRequest } from './loader.js';
 
+/**
+ * Bronze tables on Delta map columns by name (`delta.columnMapping.mode = name`), so a header's
+ * text is the column's name on every engine: without it Delta refuses any of ` ,;{}()\n\t=` in a
+ * name (DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES). Delta upgrades the table's protocol to what
+ * the mode needs (reader 2, writer 5 or table features): docs/engines.md says what readers need.
+ */
+export const COLUMN_MAPPING = sql.raw(`TBLPROPERTIES ('delta.columnMapping.mode' = 'name')`);
+
+/** The characters Delta refuses in a column name of a table without column mapping. */
+const DELTA_UNMAPPED_CHARACTERS = /[ ,;{}()\n\t=]/;
+
+/** Whether a column name can only be held by a Delta table with column mapping. */
+export function needsColumnMapping(name: string): boolean {
+  return DELTA_UNMAPPED_CHARACTERS.test(name);
+}
+
+/**
+ * A table an older hub created without column mapping gets it before a column only it can hold
+ * (Delta upgrades the protocol; setting the mode again on a mapped table changes nothing).
+ */
+export function enableColumnMapping(target: Sql): Sql {
+  return sql`ALTER TABLE ${target} SET ${COLUMN_MAPPING}`;
+}
+
 /** The last SUCCESS load of each file of a table: what the listing is anti-joined against. */
 export function trackerSummary(tracker: Sql | null, destTable: string): Sql {
   if (tracker === null) return sql`SELECT CAST(NULL AS STRING) AS file_path, CAST(NULL AS BIGINT) AS file_size, CAST(NULL AS TIMESTAMP) AS modification_time WHERE 1 = 0`;

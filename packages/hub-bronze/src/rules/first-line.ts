@@ -1,6 +1,12 @@
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as CsvParse from 'csv-parse/sync';
 import type { ListedFile } from '../files.js';
 import { endsInsideQuote, type LineEnding } from './csv-lines.js';
+
+/** csv-parse loads when a header is first judged, not at every CLI start. */
+let csvParseModule: typeof CsvParse | undefined;
+const parse: typeof CsvParse.parse = (...args: Parameters<typeof CsvParse.parse>) => (csvParseModule ??= createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse).parse(...args);
 
 /** The most of a file read to find its first line. */
 const FIRST_LINE_BYTES = 64 * 1024;
@@ -49,6 +55,28 @@ export function firstLineReason(line: Buffer, delimiter: string, hasHeader: bool
     return `line 1, column ${control + 1}: not a delimited text file: control character 0x${code} in the first line (binary or compressed content?)`;
   }
   if (hasHeader && endsInsideQuote(line, delimiter)) return 'line 1: the header has a quoted column name that goes on past the end of the line: a column name must fit on one line';
+  if (hasHeader) return sameNameReason(line, delimiter);
+  return null;
+}
+
+/**
+ * Two header names equal but for case (or equal): a table's column names ignore case on DuckDB,
+ * Spark and Databricks alike, so no engine can hold both, and each would rename one its own way.
+ */
+function sameNameReason(line: Buffer, delimiter: string): string | null {
+  const names = (parse(line, { delimiter, quote: '"', escape: '"', relax_quotes: true, relax_column_count: true })[0] as string[] | undefined) ?? [];
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    if (name.trim() === '') continue;
+    const first = seen.get(name.toLowerCase());
+    if (first === undefined) {
+      seen.set(name.toLowerCase(), i);
+      continue;
+    }
+    const earlier = names[first] as string;
+    const how = earlier === name ? `are both named ${JSON.stringify(name)}` : `are named ${JSON.stringify(earlier)} and ${JSON.stringify(name)}, which differ only in case`;
+    return `line 1: header columns ${first + 1} and ${i + 1} ${how}: column names ignore case on every engine, so no table can hold both`;
+  }
   return null;
 }
 

@@ -3,7 +3,7 @@ import type { Executor } from '../../executor.js';
 import type { ListedFile } from '../../files.js';
 import type { FileVerdicts } from '../../rules/verdicts.js';
 import type { LoadRequest, PreparedLoad } from '../loader.js';
-import { deleteBatchFilesStatement, deleteFilesStatement } from '../shared.js';
+import { COLUMN_MAPPING, deleteBatchFilesStatement, deleteFilesStatement, enableColumnMapping, needsColumnMapping } from '../shared.js';
 import { FILE_NAME, formatOptions, type CheckedGroup, type Group } from './scan.js';
 
 interface DatabricksLoad {
@@ -27,7 +27,9 @@ export function databricksLoad(load: DatabricksLoad): PreparedLoad {
       const { dialect } = executor.engine;
       const target = dialect.table(request.table);
       await executor.write(sql`CREATE SCHEMA IF NOT EXISTS ${dialect.schema(request.table.catalog, request.table.schema)}`, { idempotent: true });
-      await executor.write(sql`CREATE TABLE IF NOT EXISTS ${target} (_source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`, { idempotent: true });
+      await executor.write(sql`CREATE TABLE IF NOT EXISTS ${target} (_source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA ${COLUMN_MAPPING}`, { idempotent: true });
+      // COPY INTO's mergeSchema adds the headers' columns: a table an older hub made without column mapping gets it first when a new one needs it.
+      if (request.tableColumns.size > 0 && newColumns(load.checked, request.tableColumns).some(needsColumnMapping)) await executor.write(enableColumnMapping(target), { idempotent: true });
       if (request.replacePaths.length > 0) await executor.write(deleteFilesStatement(executor.engine, target, request.replacePaths), { idempotent: true });
       const read = new Map<ListedFile, number>();
       for (const { group, read: counted } of load.checked) {
@@ -57,4 +59,9 @@ FILEFORMAT = ${sql.raw(fileFormat)}
 FILES = (${sql.join(group.files.map((f) => sql.literal(f.name)))})
 FORMAT_OPTIONS (${renderOptions(options)})
 COPY_OPTIONS (${renderOptions([['mergeSchema', 'true'], ['force', 'true']])})`;
+}
+
+/** The delimited headers' names the table does not have yet (parquet columns are not known before COPY INTO reads the files). */
+function newColumns(checked: readonly CheckedGroup[], tableColumns: ReadonlyMap<string, string>): string[] {
+  return checked.flatMap((c) => c.group.columns ?? []).filter((name) => !tableColumns.has(name.toLowerCase()));
 }

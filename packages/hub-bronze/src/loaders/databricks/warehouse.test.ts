@@ -264,7 +264,7 @@ GROUP BY _metadata.file_name`);
       Array.from({ length: 3 }, () => ['FAILED', expect.stringMatching(/COPY_INTO_FAILED/) as unknown]),
     );
     expect(by(recorded.statements, /^CREATE TABLE IF NOT EXISTS `dev`\.`falcon_bronze`/).map((s) => s.sql)).toEqual(
-      Array.from({ length: 2 }, () => 'CREATE TABLE IF NOT EXISTS `dev`.`falcon_bronze`.`raw_s0` (_source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA'),
+      Array.from({ length: 2 }, () => 'CREATE TABLE IF NOT EXISTS `dev`.`falcon_bronze`.`raw_s0` (_source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA TBLPROPERTIES (\'delta.columnMapping.mode\' = \'name\')'),
     );
     expect(next?.files.map((f) => [name(f.path), f.status, f.rows])).toEqual([
       ['transactions_20240304_0.csv', 'SUCCESS', 1],

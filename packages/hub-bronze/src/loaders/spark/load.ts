@@ -1,7 +1,7 @@
 import { sql, type Sql } from '@org/hub-core';
 import type { Executor } from '../../executor.js';
 import { LINEAGE_COLUMNS, type LoadRequest, type PreparedLoad } from '../loader.js';
-import { deleteFilesStatement } from '../shared.js';
+import { COLUMN_MAPPING, deleteFilesStatement, enableColumnMapping, needsColumnMapping } from '../shared.js';
 import { FILE_NAME, unreadableFiles, type Group, type StagedGroup } from './scan.js';
 import { withoutUnreadable } from '../../rules/unreadable.js';
 import type { FileVerdicts } from '../../rules/verdicts.js';
@@ -65,8 +65,9 @@ async function writeGroup(executor: Executor, load: SparkLoad, staged: StagedGro
   const typed = (columns: readonly [string, string][]) => sql.join(columns.map(([name, type]) => sql`${sql.column(name)} ${dialect.columnType(type)}`));
   if (widened.create) {
     await executor.write(sql`CREATE SCHEMA IF NOT EXISTS ${dialect.schema(request.table.catalog, request.table.schema)}`, { idempotent: true });
-    await executor.write(sql`CREATE TABLE IF NOT EXISTS ${target} (${typed(widened.added)}, _source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`, { idempotent: true });
+    await executor.write(sql`CREATE TABLE IF NOT EXISTS ${target} (${typed(widened.added)}, _source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA ${COLUMN_MAPPING}`, { idempotent: true });
   } else if (widened.added.length > 0) {
+    if (widened.added.some(([name]) => needsColumnMapping(name))) await executor.write(enableColumnMapping(target), { idempotent: true });
     await executor.write(sql`ALTER TABLE ${target} ADD COLUMNS (${typed(widened.added)})`);
   }
   const good = verdicts.pending(staged.group.files);
