@@ -47,7 +47,35 @@ interface BronzeRow {
 interface BronzeTable {
   readonly columns: Map<string, string>;
   rows: BronzeRow[];
+  /** Created or altered with `'delta.columnMapping.mode' = 'name'`: any column name; without it Delta refuses ` ,;{}()\n\t=`. */
+  columnMapping: boolean;
 }
+
+/**
+ * Unity Catalog's names: a statement's identifiers resolve without regard to case, and the catalog
+ * stores them in lower case, which is what information_schema's text columns hold.
+ */
+class UnityCatalogTables extends Map<string, BronzeTable> {
+  override get(name: string): BronzeTable | undefined {
+    return super.get(name.toLowerCase());
+  }
+  override has(name: string): boolean {
+    return super.has(name.toLowerCase());
+  }
+  override set(name: string, table: BronzeTable): this {
+    return super.set(name.toLowerCase(), table);
+  }
+  override delete(name: string): boolean {
+    return super.delete(name.toLowerCase());
+  }
+  /** A table by its name as stored, compared as information_schema compares text: exactly. */
+  stored(name: string): BronzeTable | undefined {
+    return [...this.entries()].find(([key]) => key === name)?.[1];
+  }
+}
+
+/** What Delta says of a column name it cannot hold without column mapping. */
+const INVALID_COLUMN_CHARACTERS = /[ ,;{}()\n\t=]/;
 
 export interface TrackerRow {
   file_path: string;
@@ -61,11 +89,12 @@ export interface TrackerRow {
 }
 
 const NAME = '(`[^`]+`\\.`[^`]+`\\.`[^`]+`)';
+const COLUMN_MAPPING = /'delta\.columnMapping\.mode' = 'name'/;
 
 export class WarehouseModel {
   /** Configured folder (with trailing slash) → its files. */
   readonly folders = new Map<string, Map<string, FileSpec>>();
-  readonly tables = new Map<string, BronzeTable>();
+  readonly tables = new UnityCatalogTables();
   readonly tracker: TrackerRow[] = [];
   readonly copyHistory = new Set<string>();
   private configRows: Row[] = [];
@@ -74,6 +103,10 @@ export class WarehouseModel {
   failNextCopy = false;
   /** COPY INTO lands one row fewer per file than it read. */
   landShort = false;
+  /** Folders whose LIST fails with the warehouse's error text (a principal without the privilege to list them). */
+  readonly listErrors = new Map<string, string>();
+  /** The next tracker write of a load's outcomes fails after its COPY INTO committed (the runner died there). */
+  crashBeforeTracking = false;
 
   addFile(folder: string, file: FileSpec): void {
     const files = this.folders.get(folder) ?? new Map<string, FileSpec>();
@@ -113,8 +146,14 @@ export class WarehouseModel {
       if (!this.tables.has(name)) {
         const body = /\(([\s\S]*)\)/.exec(text.slice(m[0].length))?.[1] ?? '';
         const columns = new Map([...body.matchAll(/(?:^|,)\s*(\w+)\s+(STRING|BIGINT|TIMESTAMP|DATE|BOOLEAN|INT)\b/gim)].map((c) => [c[1] as string, (c[2] as string).toLowerCase()]));
-        this.tables.set(name, { columns, rows: [] });
+        this.tables.set(name, { columns, rows: [], columnMapping: COLUMN_MAPPING.test(text) });
       }
+      return [];
+    }
+    if ((m = new RegExp(`^ALTER TABLE ${NAME} SET TBLPROPERTIES \\(`).exec(text))) {
+      const table = this.tables.get(m[1] as string);
+      if (!table) throw new Error(`[TABLE_OR_VIEW_NOT_FOUND] ${m[1]}`);
+      if (COLUMN_MAPPING.test(text)) table.columnMapping = true;
       return [];
     }
     if ((m = new RegExp(`^DESCRIBE ${NAME}$`).exec(text))) {
@@ -127,6 +166,36 @@ export class WarehouseModel {
       return [];
     }
     if (/^SELECT lob, category, subcategory/.test(text)) return this.configRows.filter((r) => r['is_active'] === true);
+    // An older hub's capitalised names (metadata/name-case.ts): counted in file_config, then brought to lower case everywhere.
+    const names = () => new Set((JSON.parse(String(marker(/from_json\(:(\w+), 'array<string>'\)/))) as string[]).map(String));
+    const qualified = (r: Row) => `${String(r['dest_catalog'])}.${String(r['dest_schema'])}.${String(r['dest_table'])}`;
+    const capitalised = (name: string, wanted: Set<string>) => name !== name.toLowerCase() && wanted.has(name.toLowerCase());
+    if (/^SELECT COUNT\(\*\) AS n FROM \S+`file_config` WHERE concat\(dest_catalog/.test(text)) {
+      const wanted = names();
+      return [{ n: this.configRows.filter((r) => capitalised(qualified(r), wanted)).length }];
+    }
+    if (/^UPDATE \S+`load_tracker` SET dest_table = lower\(dest_table\)/.test(text)) {
+      const wanted = names();
+      for (const t of this.tracker) if (capitalised(t.dest_table, wanted)) t.dest_table = t.dest_table.toLowerCase();
+      return [];
+    }
+    if (/^UPDATE \S+`load_lease` SET dest_table = lower\(dest_table\)/.test(text)) {
+      const wanted = names();
+      for (const [table, runId] of [...this.leases]) {
+        if (!capitalised(table, wanted)) continue;
+        this.leases.delete(table);
+        this.leases.set(table.toLowerCase(), runId);
+      }
+      return [];
+    }
+    if (/^UPDATE \S+`file_config` SET dest_catalog = lower\(dest_catalog\)/.test(text)) {
+      const wanted = names();
+      for (const r of this.configRows) {
+        if (!capitalised(qualified(r), wanted)) continue;
+        for (const c of ['dest_catalog', 'dest_schema', 'dest_table']) r[c] = String(r[c]).toLowerCase();
+      }
+      return [];
+    }
     if (/^MERGE INTO \S+`load_lease`/.test(text)) {
       this.leases.set(String(marker(/SELECT :(\w+) AS dest_table/)), String(marker(/:(\w+) AS run_id/)));
       return [];
@@ -163,8 +232,10 @@ export class WarehouseModel {
     }
     if ((m = /^LIST '(.*)'$/.exec(text))) {
       const folder = unescapeLiteral(m[1] as string);
+      const denied = this.listErrors.get(folder);
+      if (denied !== undefined) throw new Error(denied);
       const files = this.folders.get(folder);
-      if (!files) throw new Error(`[CLOUD_FILE_SOURCE_FILE_NOT_FOUND] ${folder}`);
+      if (!files) throw new Error(`[PATH_NOT_FOUND] Path does not exist: ${folder}. SQLSTATE: 42K03`);
       const base = this.warehousePath(folder, '');
       // A subdirectory whose name matches the pattern: size 0, no trailing slash.
       return [
@@ -181,7 +252,7 @@ export class WarehouseModel {
     }
     if ((m = /information_schema`\.`(tables|columns)` WHERE table_schema = :(\w+) AND table_name = :(\w+)/.exec(text))) {
       const catalog = /FROM `([^`]+)`\.`information_schema`/.exec(text)?.[1] as string;
-      const table = this.tables.get(`\`${catalog}\`.\`${String(param(m[2]))}\`.\`${String(param(m[3]))}\``);
+      const table = this.tables.stored(`\`${catalog.toLowerCase()}\`.\`${String(param(m[2]))}\`.\`${String(param(m[3]))}\``);
       if (m[1] === 'tables') return [{ n: table ? 1 : 0 }];
       return [...(table?.columns ?? [])].map(([column_name, full_data_type]) => ({ column_name, full_data_type }));
     }
@@ -229,6 +300,10 @@ export class WarehouseModel {
         if (!force && this.copyHistory.has(key)) continue;
         this.copyHistory.add(key);
         const sourceFile = this.sourceFile(m[2] as string, folder, name);
+        const invalid = file.columns.map(([c]) => c).filter((c) => !table.columns.has(c) && !table.columnMapping && INVALID_COLUMN_CHARACTERS.test(c));
+        if (invalid.length > 0) {
+          throw new Error(`[DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES] Found invalid character(s) among ' ,;{}()\\n\\t=' in the column names of your schema. Invalid column names: ${invalid.join(', ')}. Please use other characters and try again. Alternatively, enable Column Mapping to keep using these characters. SQLSTATE: 42K05`);
+        }
         for (const [c, t] of file.columns) if (!table.columns.has(c)) table.columns.set(c, t);
         for (const c of ['_source_file', '_batch_id', '_ingested_at']) if (!table.columns.has(c)) table.columns.set(c, c === '_ingested_at' ? 'timestamp' : 'string');
         for (let i = 0; i < file.rows - (this.landShort ? 1 : 0); i++) table.rows.push({ sourceFile, batchId: m[3] as string });
@@ -251,6 +326,10 @@ export class WarehouseModel {
     if (/^INSERT INTO \S+`load_tracker` .*\nSELECT uuid\(\), f\.lob/.test(text)) {
       const dest = String(marker(/f\.source_path, :(\w+), f\.load_status/));
       const batch = String(marker(/f\.load_status, CAST\(:\w+ AS TIMESTAMP\), :(\w+)/));
+      if (this.crashBeforeTracking && rowsJson().some((r) => r['load_status'] !== 'LOADING')) {
+        this.crashBeforeTracking = false;
+        throw new Error('simulated: the runner died after COPY INTO, before the tracker write');
+      }
       for (const r of rowsJson()) {
         this.tracker.push({
           file_path: String(r['file_path']),

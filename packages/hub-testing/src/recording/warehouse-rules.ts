@@ -120,6 +120,60 @@ export const oneStatement: WarehouseRule = {
   check: (_s, masked) => (/;\s*\S/.test(masked) ? 'more than one statement' : null),
 };
 
+/** information_schema's name columns, compared with a value. */
+const NAME_COMPARISON = /\b(table_catalog|table_schema|table_name|schema_name|catalog_name)\s*=\s*(:([A-Za-z_][A-Za-z0-9_]*)|'[^']*')/gi;
+
+export const informationSchemaLowerCase: WarehouseRule = {
+  name: 'information-schema-lower-case',
+  why: 'Unity Catalog stores catalog, schema and table names in lower case, and information_schema compares them as text: Credit_Raw finds nothing',
+  check: (s, masked) => {
+    if (!/\binformation_schema\b/i.test(s.sql)) return null;
+    for (const match of masked.matchAll(NAME_COMPARISON)) {
+      const at = match.index ?? 0;
+      const marker = match[3];
+      const value = marker !== undefined ? s.params[marker] : s.sql.slice(at + match[0].length - (match[2] as string).length + 1, at + match[0].length - 1);
+      if (typeof value === 'string' && value !== value.toLowerCase()) return `${match[1]} compared with ${JSON.stringify(value)}`;
+    }
+    return null;
+  },
+};
+
+/** A CREATE TABLE's quoted column names, read from the statement where its masked text has a backtick. */
+function quotedNames(sql: string, masked: string): string[] {
+  const out: string[] = [];
+  for (let i = masked.indexOf('`'); i >= 0; i = masked.indexOf('`', i + 1)) {
+    const close = masked.indexOf('`', i + 1);
+    if (close < 0) break;
+    out.push(sql.slice(i + 1, close).replaceAll('``', '`'));
+    i = close;
+  }
+  return out;
+}
+
+export const deltaColumnNames: WarehouseRule = {
+  name: 'delta-column-names-need-column-mapping',
+  why: "a Delta table without 'delta.columnMapping.mode' = 'name' refuses a column name with any of ' ,;{}()\\n\\t=' (DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES)",
+  check: (s, masked) => {
+    if (!/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(masked) || !/\bUSING\s+DELTA\b/i.test(masked)) return null;
+    if (/'delta\.columnMapping\.mode'\s*=\s*'(name|id)'/.test(s.sql)) return null;
+    const bad = quotedNames(s.sql, masked).filter((n) => /[ ,;{}()\n\t=]/.test(n));
+    return bad.length > 0 ? `column ${JSON.stringify(bad[0])} in a table created without column mapping` : null;
+  },
+};
+
+export const noMarkerInDdl: WarehouseRule = {
+  name: 'no-parameter-marker-in-ddl',
+  why: 'a parameter marker may not appear in a DDL statement (a DEFAULT, a view, a generated column) except inside IDENTIFIER(...)',
+  check: (s, masked) => {
+    if (!/^\s*(CREATE|ALTER|DROP|COMMENT)\b/i.test(masked)) return null;
+    // IDENTIFIER(:catalog || '.schema.table') names the subject: markers there are allowed.
+    const outside = masked.replace(/\bIDENTIFIER\s*\([^()]*\)/gi, (m) => ' '.repeat(m.length));
+    // Only names with a value are markers: `struct<a:int>` in a column type is not one.
+    const marker = [...outside.matchAll(/(?<!:):([A-Za-z_][A-Za-z0-9_]*)/g)].find((m) => (m[1] as string) in s.params);
+    return marker ? `marker :${marker[1]} in ${(/^\s*(\w+)/.exec(masked)?.[1] ?? '').toUpperCase()} outside IDENTIFIER(...)` : null;
+  },
+};
+
 /** A Databricks SQL warehouse's rules (docs/engines.md). */
 export const DATABRICKS_WAREHOUSE_RULES = new WarehouseRules([
   maxBoundParameters,
@@ -130,10 +184,13 @@ export const DATABRICKS_WAREHOUSE_RULES = new WarehouseRules([
   noInputFileName,
   noEmptyListSlot,
   oneStatement,
+  informationSchemaLowerCase,
+  deltaColumnNames,
+  noMarkerInDdl,
 ]);
 
-/** OSS Spark's Thrift server: values are inline, so only the syntax rules apply. */
-export const SPARK_RULES = new WarehouseRules([limitOffsetIntLiteral, noEmptyListSlot, oneStatement]);
+/** OSS Spark's Thrift server: values are inline, so only the syntax rules and Delta's apply. */
+export const SPARK_RULES = new WarehouseRules([limitOffsetIntLiteral, noEmptyListSlot, oneStatement, deltaColumnNames]);
 
 /** The embedded engine takes many statements at once and any number of parameters. */
 export const DUCKDB_RULES = new WarehouseRules([]);
