@@ -6,7 +6,7 @@ export default mergeConfig(
   { resolve: base.resolve },
   defineConfig({
     test: {
-      include: ['tests/bronze.e2e.test.ts', 'tests/csv-spectrum.e2e.test.ts', 'tests/databricks-sql.test.ts'],
+      include: ['tests/bronze.e2e.test.ts', 'tests/csv-spectrum.e2e.test.ts', 'tests/first-contact.e2e.test.ts', 'tests/databricks-sql.test.ts'],
       setupFiles: ['tests/support/databricks-live-setup.ts'],
       testTimeout: 900_000,
       hookTimeout: 600_000,

@@ -9,6 +9,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSpoke, createSpoke } from '@org/deltalake-hub';
+import { DATABRICKS_WAREHOUSE_RULES } from '@org/hub-testing';
+import { splitSqlStatements } from '../packages/deltalake-hub/src/transforms/run-sql-files.js';
 import { FALCON, ROOT, SPOKE_TEMPLATE } from './support/pipelines.js';
 
 const SCHEMA = join(ROOT, '..', 'shared', 'schemas', 'databricks-bundle', 'jsonschema.json');
@@ -37,10 +39,11 @@ function bundleFiles(dir: string): string[] {
   return ['databricks.yml', ...resources.map((f) => `resources/${f}`)];
 }
 
+let heron: Promise<string> | undefined;
 const bundles: [string, () => Promise<string>][] = [
   ['the Falcon spoke', async () => FALCON],
   ['the spoke template', async () => SPOKE_TEMPLATE],
-  ['a spoke made by spoke create', async () => (await createSpoke({ name: 'heron', lob: 'heron', targetDir: join(created, 'heron'), hubVersion: '1.2.0' })).dir],
+  ['a spoke made by spoke create', () => (heron ??= createSpoke({ name: 'heron', lob: 'heron', targetDir: join(created, 'heron'), hubVersion: '1.2.0' }).then((c) => c.dir))],
 ];
 
 describe('Databricks bundles validate against the Databricks CLI\'s bundle schema', () => {
@@ -52,6 +55,29 @@ describe('Databricks bundles validate against the Databricks CLI\'s bundle schem
       // The template's files hold placeholders (`__LOB__`) that spoke create fills in; the schema checks what it writes.
       const filled = (text: string) => (dir === SPOKE_TEMPLATE ? text.replaceAll('__LOB_TITLE__', 'Tern').replaceAll('__LOB__', 'tern').replaceAll('__NAME__', 'tern') : text);
       for (const file of files) expect(schemaErrors(parse(filled(readFileSync(join(dir, file), 'utf8')))), file).toEqual([]);
+    });
+  }
+
+  for (const [name, dirOf] of bundles) {
+    it(`${name}: every SQL task's file keeps a SQL warehouse's rules with the parameters its task passes`, async () => {
+      const dir = await dirOf();
+      let checked = 0;
+      for (const file of bundleFiles(dir).slice(1)) {
+        const jobs = ((parse(readFileSync(join(dir, file), 'utf8')) as { resources?: { jobs?: Record<string, { tasks?: { sql_task?: { file?: { path?: string }; parameters?: Record<string, string> } }[] }> } }).resources?.jobs ?? {});
+        for (const job of Object.values(jobs)) {
+          for (const task of (job.tasks ?? []).filter((t) => t.sql_task?.file?.path)) {
+            const params = Object.fromEntries(Object.keys(task.sql_task?.parameters ?? {}).map((p) => [p, 'dev']));
+            const text = readFileSync(join(dir, 'resources', task.sql_task?.file?.path as string), 'utf8');
+            for (const statement of splitSqlStatements(text)) {
+              expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: statement.text, params }), `${task.sql_task?.file?.path}:${statement.line}`).not.toThrow();
+              // The catalog reaches the SQL as a marker the warehouse binds, never as text substitution.
+              expect(statement.text, `${task.sql_task?.file?.path}:${statement.line}`).not.toMatch(/\$\{/);
+              checked++;
+            }
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(3);
     });
   }
 

@@ -54,6 +54,7 @@ export { runSpokeChain, runJobChain, formatChainSummary, triggerParameters, onPa
 export type { ChainSummary, ChainStepResult, ChainTaskResult, ChainStatus, StepStatus, ChainExitCode, OnPartial, RunJobChainOptions, SpokeChainRunOptions, DatabricksTransforms } from './jobs/run-chain.js';
 export { JobsClient, JobsApiError, jobsClientFor } from './jobs/jobs-client.js';
 export type { JobsClientOptions, JobRun, TaskRun, JobSummary, RunState, WaitOptions } from './jobs/jobs-client.js';
+export type { WorkspaceUser } from './jobs/deployed-name.js';
 export type { BundleYaml } from './bundle.js';
 export type { DatabricksConnection, DatabricksAuth } from '@org/hub-core';
 export { runSqlFiles } from './transforms/run-sql-files.js';

@@ -391,7 +391,7 @@ export interface SpokeChain {
   readonly variables: Readonly<Record<string, string>>;
   readonly plan: ChainPlan;
   /** What the target puts before the names of the jobs it deploys (deployed-name.ts), as written: `[dev ${workspace.current_user.short_name}] ` in development mode. */
-  readonly deployedNamePrefix: string;
+  readonly deployedNamePrefix?: string | undefined;
 }
 
 /** A spoke folder's chain for a target: every problem of the bundle and the chain, with file:line, before anything runs. */

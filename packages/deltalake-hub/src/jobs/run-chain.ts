@@ -154,7 +154,7 @@ function jobIdSetting(env: NodeJS.ProcessEnv): number | undefined {
 
 /** The after-bronze job's name as the target deployed it: with the target's prefix, which in development mode names the deploying user (the caller, here). */
 async function deployedJobName(client: JobsClient, chain: Pick<SpokeChain, 'plan' | 'deployedNamePrefix'>): Promise<string> {
-  const prefix = chain.deployedNamePrefix;
+  const prefix = chain.deployedNamePrefix ?? '';
   if (prefix === '') return chain.plan.jobName;
   return `${namesUser(prefix) ? resolveNamePrefix(prefix, await client.currentUser()) : prefix}${chain.plan.jobName}`;
 }

@@ -12,8 +12,8 @@ export interface SqlFileEngine {
   readonly dialect: {
     tableName(catalog: string, schema: string, table: string): string;
     schemaName(catalog: string, schema: string): string;
-    /** A value where a statement has a `:name` marker outside IDENTIFIER(...). */
-    literal(value: string): string;
+    /** A value where a statement has a `:name` marker outside IDENTIFIER(...) (every engine's dialect has it). */
+    literal?(value: string): string;
   };
   run(query: Sql): Promise<void>;
   prepareCatalogs(catalogs: Iterable<string>): Promise<void>;
@@ -269,7 +269,12 @@ export function renderMarkers(statement: SqlStatement, parameters: Readonly<Reco
     const at = marker.index ?? 0;
     if (inside(at)) continue;
     const value = valueOf(marker[1] as string, at);
-    if (value !== undefined) spans.push({ start: at, end: at + marker[0].length, text: engine.dialect.literal(value) });
+    if (value === undefined) continue;
+    if (!engine.dialect.literal) {
+      issues.push({ file, line: lineOf(at), message: `:${marker[1] as string} is a value, and this engine's dialect has no literal function to write it` });
+      continue;
+    }
+    spans.push({ start: at, end: at + marker[0].length, text: engine.dialect.literal(value) });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   let out = '';
