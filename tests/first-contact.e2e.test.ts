@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runBronze } from '@org/deltalake-hub';
 import { createDuckDbEngine, sql, type Engine, type Sql } from '@org/hub-core';
-import { describeEngine, enginesUnderTest } from './support/engines.js';
+import { describeEngine, enginesUnderTest, withEngine } from './support/engines.js';
 import { CONFIG_HEADER, csvFile } from './support/fixtures.js';
 
 const AS_OF = '2024-03-10';
@@ -35,14 +35,6 @@ for (const target of await enginesUnderTest()) {
   describeEngine(target, `first contact on ${target.name}`, () => {
     let seq = 0;
     const freshCatalog = () => `fc_${target.name}_${process.pid}_${++seq}`;
-    async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-      const engine = await target.open();
-      try {
-        return await fn(engine);
-      } finally {
-        await engine.close();
-      }
-    }
 
     /** Two files of two rows and one row, and a config that spells the destination with capitals. */
     function mixedCase() {
@@ -62,7 +54,7 @@ for (const target of await enginesUnderTest()) {
 
     it('loads a config that spells Falcon_Bronze.Credit_Raw exactly once through a crash before the tracker write and a rerun, under the lower-case name', async () => {
       const { catalog, capitalised } = mixedCase();
-      await withEngine(async (engine) => {
+      await withEngine(target, async (engine) => {
         const variables = { catalog: catalog.toUpperCase() };
         await expect(runBronze({ asOf: AS_OF }, { engine: dyingBeforeTracking(engine), configPath: capitalised, variables })).rejects.toThrow(/the runner died before the tracker write/);
         const rerun = await runBronze({ asOf: AS_OF }, { engine, configPath: capitalised, variables });
@@ -75,7 +67,7 @@ for (const target of await enginesUnderTest()) {
 
     it('after an upgrade, finds what an older hub tracked under the capitalised spelling: nothing reloaded, nothing recorded twice', async () => {
       const { catalog, capitalised, lower } = mixedCase();
-      await withEngine(async (engine) => {
+      await withEngine(target, async (engine) => {
         await runBronze({ asOf: AS_OF }, { engine, configPath: lower, variables: { catalog } });
         // What a hub before 27 left: the names as the CSV spelt them, in file_config, the tracker and a lease of a run that died.
         const meta = (table: string) => sql.raw(engine.dialect.tableName(catalog, 'bronze_metadata', table));
@@ -99,7 +91,7 @@ for (const target of await enginesUnderTest()) {
       scratch.write('raw/cards/cards_20240309.csv', 'id,Amount,amount\n1,2,3\n');
       const catalog = freshCatalog();
       const config = scratch.config([`falcon,cards,all,cards_*.csv,${scratch.path('raw', 'cards')}/,delimited,",",true,${catalog},falcon_bronze,cards_raw,true`]);
-      await withEngine(async (engine) => {
+      await withEngine(target, async (engine) => {
         const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
         expect(summary.files.map((f) => [f.path.split('/').pop(), f.status, f.rows, f.reason])).toEqual([
           ['cards_20240308.csv', 'SUCCESS', 1, null],
@@ -117,7 +109,7 @@ for (const target of await enginesUnderTest()) {
         scratch.write('raw/cards/cards_20240309.csv', 'id,Amount (USD)\n1,10.50\n');
         const catalog = freshCatalog();
         const config = scratch.config([`falcon,cards,all,cards_*.csv,${scratch.path('raw', 'cards')}/,delimited,",",true,${catalog},falcon_bronze,cards_raw,true`]);
-        await withEngine(async (engine) => {
+        await withEngine(target, async (engine) => {
           const cards = sql.raw(engine.dialect.tableName(catalog, 'falcon_bronze', 'cards_raw'));
           await engine.run(sql.raw(`CREATE SCHEMA IF NOT EXISTS ${engine.dialect.schemaName(catalog, 'falcon_bronze')}`));
           await engine.run(sql`CREATE TABLE ${cards} (id STRING, _source_file STRING, _batch_id STRING, _ingested_at TIMESTAMP) USING DELTA`);

@@ -56,3 +56,12 @@ export function describeEngine(target: EngineUnderTest, title: string, cases: ()
   else describe.skip(`${title} (skipped: ${target.absent})`, cases);
 }
 
+/** Runs `fn` on a fresh engine of the target and closes it after. */
+export async function withEngine<T>(target: EngineUnderTest, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await target.open();
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}

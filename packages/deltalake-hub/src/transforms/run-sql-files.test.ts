@@ -78,12 +78,8 @@ describe('renderSql', () => {
     expect(message).toContain('x.sql:11: variable ${catalog} = "dev; DROP TABLE x" is not an identifier');
     expect(message).toContain('x.sql:12: unknown variable ${missing}');
   });
-});
 
-describe('renderSql with parameter markers (a Databricks SQL task\'s file)', () => {
-  const { engine } = createRecordingEngine(new OneCatalogDialect());
-  const render = (text: string, params: Record<string, string>) => renderSql({ text, line: 10 }, params, engine, 'catalog', 'x.sql');
-
+  // Parameter markers, as a Databricks SQL task's file reads its task's parameters.
   it('renders IDENTIFIER(:catalog || \'.schema[.table]\') through the dialect and other markers as literal values', () => {
     expect(render("CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:catalog || '.falcon_silver')", { catalog: 'dev' })).toBe('CREATE SCHEMA IF NOT EXISTS main.dev__falcon_silver');
     expect(render("CREATE OR REPLACE TABLE IDENTIFIER(:catalog || '.s.t') AS\nSELECT * FROM identifier( :catalog||'.s.u' ) AS u WHERE u.c = :catalog", { catalog: 'dev' })).toBe(
