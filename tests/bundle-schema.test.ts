@@ -9,8 +9,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSpoke, createSpoke } from '@org/deltalake-hub';
-import { DATABRICKS_WAREHOUSE_RULES } from '@org/hub-testing';
-import { splitSqlStatements } from '../packages/deltalake-hub/src/transforms/run-sql-files.js';
+import { DATABRICKS_WAREHOUSE_RULES, maskLiterals } from '@org/hub-testing';
 import { FALCON, ROOT, SPOKE_TEMPLATE } from './support/pipelines.js';
 
 const SCHEMA = join(ROOT, '..', 'shared', 'schemas', 'databricks-bundle', 'jsonschema.json');
@@ -29,6 +28,21 @@ function schemaErrors(document: unknown): string[] {
   const errors = validate.errors ?? [];
   const deepest = Math.max(...errors.map((e) => e.instancePath.split('/').length));
   return errors.filter((e) => e.instancePath.split('/').length === deepest).map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+}
+
+/** A SQL file's statements with the line each starts on: split at the `;` outside quoted text and comments. */
+function statementsOf(text: string): { text: string; line: number }[] {
+  const masked = maskLiterals(text);
+  const out: { text: string; line: number }[] = [];
+  let start = 0;
+  for (let i = 0; i <= masked.length; i++) {
+    if (i < masked.length && masked[i] !== ';') continue;
+    const code = masked.slice(start, i);
+    const first = code.search(/\S/);
+    if (first >= 0) out.push({ text: text.slice(start + first, i).trim(), line: text.slice(0, start + first).split('\n').length });
+    start = i + 1;
+  }
+  return out;
 }
 
 /** databricks.yml and the files its include names (resources/*.yml). */
@@ -68,7 +82,7 @@ describe('Databricks bundles validate against the Databricks CLI\'s bundle schem
           for (const task of (job.tasks ?? []).filter((t) => t.sql_task?.file?.path)) {
             const params = Object.fromEntries(Object.keys(task.sql_task?.parameters ?? {}).map((p) => [p, 'dev']));
             const text = readFileSync(join(dir, 'resources', task.sql_task?.file?.path as string), 'utf8');
-            for (const statement of splitSqlStatements(text)) {
+            for (const statement of statementsOf(text)) {
               expect(() => DATABRICKS_WAREHOUSE_RULES.enforce({ sql: statement.text, params }), `${task.sql_task?.file?.path}:${statement.line}`).not.toThrow();
               // The catalog reaches the SQL as a marker the warehouse binds, never as text substitution.
               expect(statement.text, `${task.sql_task?.file?.path}:${statement.line}`).not.toMatch(/\$\{/);
