@@ -1,13 +1,11 @@
 // The CLI's side of first contact (docs/engines.md), end to end: `spoke check` refuses what
-// `databricks bundle validate` would, saying what to write instead; `lease release` names a table
-// in any case, as every run now tracks it in lower case. stdout, stderr and exit codes.
+// `databricks bundle validate` would, saying what to write instead (stdout, stderr, exit code).
+// (`lease release` of a table spelt with capitals: tests/lease-cli.e2e.test.ts.)
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { applyDdl } from '@org/hub-bronze';
-import { createDuckDbEngine, sql } from '@org/hub-core';
 import { FALCON } from './support/pipelines.js';
 
 const BIN = join(import.meta.dirname, '..', 'packages', 'deltalake-hub', 'bin', 'deltalake-hub.js');
@@ -34,18 +32,3 @@ it('spoke check refuses a development target with a shared root_path and a prod 
   ]);
 });
 
-it('lease release takes a table as spelt with capitals, and frees the lower-case lease every run writes', async () => {
-  const warehouse = mkdtempSync(join(tmpdir(), 'first-contact-lease-'));
-  const engine = await createDuckDbEngine({ warehouse, lockTimeoutMs: 0 });
-  try {
-    await applyDdl(engine, 'dev', ['load_lease.sql']);
-    await engine.run(
-      sql`INSERT INTO ${sql.raw(engine.dialect.tableName('dev', 'bronze_metadata', 'load_lease'))} (dest_table, run_id, acquired_at, expires_at, holder) VALUES ('dev.falcon_bronze.credit_raw', 'run-dead', TIMESTAMP '2024-03-10 10:00:00', TIMESTAMP '2024-03-10 10:02:00', 'host-a:4242')`,
-    );
-  } finally {
-    await engine.close();
-  }
-  const released = cli(['lease', 'release', 'Dev.Falcon_Bronze.Credit_Raw', '--run', 'run-dead', '--warehouse', warehouse, '--var', 'catalog=Dev']);
-  expect([released.status, released.stdout, released.stderr]).toEqual([0, 'released the lease on dev.falcon_bronze.credit_raw held by run run-dead\n', '']);
-  expect(cli(['lease', 'list', '--warehouse', warehouse, '--catalog', 'DEV']).stdout).toBe('no table is leased\n');
-});

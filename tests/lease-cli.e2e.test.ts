@@ -39,7 +39,8 @@ it('lists the leased tables and releases one only for the run that holds it', as
 
   const wrong = cli(['lease', 'release', 'dev.falcon_bronze.credit_raw', '--run', 'run-other', ...common]);
   expect([wrong.status, wrong.stdout]).toEqual([3, "not released: dev.falcon_bronze.credit_raw's lease is not held by run run-other (it is held by run run-dead on host-a:4242)\n"]);
-  const released = cli(['lease', 'release', 'dev.falcon_bronze.credit_raw', '--run', 'run-dead', ...common]);
+  // A table spelt with capitals names the same one: leases name tables in lower case, as every run writes them.
+  const released = cli(['lease', 'release', 'Dev.Falcon_Bronze.Credit_Raw', '--run', 'run-dead', ...common]);
   expect([released.status, released.stdout, released.stderr]).toEqual([0, 'released the lease on dev.falcon_bronze.credit_raw held by run run-dead\n', '']);
   expect(cli(['lease', 'list', ...common]).stdout).toBe('no table is leased\n');
 
