@@ -15,8 +15,18 @@ export function changedSinceLoad(file: ListedFile): boolean {
 }
 
 /**
- * The same rule in a listing's SQL, so that only what the run acts on comes back: files the
- * tracker (`t`, its last SUCCESS load per file) does not hold, and loaded files that changed.
+ * Whether a file's last check QUARANTINED it and it is as it was then (size and time): it is not
+ * checked again (docs/bronze.md, Quarantine), unless the run retries quarantined files.
+ */
+export function stillQuarantined(file: ListedFile): boolean {
+  const checked = file.quarantined;
+  if (!checked || file.loaded) return false;
+  return checked.sizeBytes === file.sizeBytes && checked.modifiedAt !== null && Math.abs(checked.modifiedAt.getTime() - file.modifiedAt.getTime()) < SAME_TIME_MS;
+}
+
+/**
+ * The same rule in the tracker lookup's SQL, so that only what the run acts on comes back: files
+ * the tracker (`t`, its last SUCCESS load per file) does not hold, and loaded files that changed.
  */
 export function newOrChangedSql(dialect: Dialect, listed: { readonly size: Sql; readonly modifiedAt: Sql }): Sql {
   return sql`t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> ${listed.size}) OR (t.modification_time IS NOT NULL AND abs(${dialect.epochMillis(listed.modifiedAt)} - ${dialect.epochMillis(sql.raw('t.modification_time'))}) >= ${sql.raw(String(SAME_TIME_MS))})`;
