@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
-import { runBronze, type RunSummary } from '@org/deltalake-hub';
+import { parseChecksFile, runBronze, runBronzeWithChecks, type RunSummary } from '@org/deltalake-hub';
 import { sql, type Engine } from '@org/hub-core';
 import { describeEngine, enginesUnderTest } from './support/engines.js';
 import { csvFile } from './support/fixtures.js';
@@ -194,6 +196,39 @@ for (const target of await enginesUnderTest()) {
         expect(fixed.files.map((f) => [name(f.path), f.status, f.rows])).toEqual([['q_20240309_bad.csv', 'SUCCESS', 1]]);
         expect(fixed.stillQuarantined).toEqual([]);
       });
+    });
+
+    if (target.name === 'duckdb') it('alerts fire when a file is quarantined, not on the runs that find it still quarantined', async () => {
+      const scratch = target.scratch();
+      const catalog = freshCatalog();
+      scratch.write('raw/q/q_20240309_good.csv', csvFile(['id'], [[1]]));
+      scratch.write('raw/q/q_20240309_bad.csv', 'id\n"never closed\n');
+      const config = scratch.config([row(catalog, 'q', 'q_*.csv', `${scratch.path('raw', 'q')}/`, 'q_raw')]);
+      const received: { event: string; files: { path: string }[] }[] = [];
+      const server = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        request.on('end', () => {
+          received.push(JSON.parse(body) as { event: string; files: { path: string }[] });
+          response.end('ok');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const checks = parseChecksFile(`checks:\n  - { table: '${catalog}.falcon_bronze.q_raw', check: row_count, min: 0, criticality: warn }\nalerts:\n  - { type: webhook, url: '\${env:LZ_HOOK}', on: [file_quarantined] }\n`, 'checks.yml');
+      try {
+        await withEngine(async (engine) => {
+          const options = { engine, configPath: config, checks, alerts: { env: { LZ_HOOK: url } } };
+          const first = await runBronzeWithChecks({ asOf: AS_OF }, options);
+          expect(first.alerts.map((a) => a.delivered)).toEqual([true]);
+          const second = await runBronzeWithChecks({ asOf: AS_OF }, options);
+          expect(second.stillQuarantined.map((q) => q.files)).toEqual([1]);
+          expect(second.alerts).toEqual([]);
+        });
+      } finally {
+        server.close();
+      }
+      expect(received.map((r) => [r.event, r.files.map((f) => name(f.path))])).toEqual([['file_quarantined', ['q_20240309_bad.csv']]]);
     });
 
     it('--max-files loads the oldest files first, defers the rest, and the next runs continue: every file once', async () => {

@@ -199,7 +199,7 @@ WHERE ${wanted}`;
   /** The lookup as a read: a plan on a fresh warehouse (no tracker yet) finds every file new, as the run's empty tracker would. */
   async lookup(destTable: string, files: readonly { readonly path: string; readonly sizeBytes: number; readonly modifiedAt: Date }[], every: boolean): Promise<Row[]> {
     if (files.length === 0) return [];
-    return this.executor.read(this.lookupStatement(destTable, files, every), { ifAbsent: [] });
+    return this.executor.read(this.lookupStatement(destTable, files, every), { ifAbsent: files.map((f) => ({ file_path: f.path, loaded: false })) });
   }
 
   /**
