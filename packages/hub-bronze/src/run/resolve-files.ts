@@ -4,6 +4,7 @@ import type { ListedFile } from '../files.js';
 import { LoadTracker } from '../metadata/load-tracker.js';
 import { changedSinceLoad, stillQuarantined } from '../rules/changes.js';
 import { locateSource } from '../source-roots.js';
+import { sourceTemplate } from '../source-template.js';
 import type { AlreadyLoaded, Deferred, OutsideWindow, OutsideWindowFolders, PatternMiss, SourceProblem, StillQuarantined, Subfolders } from '../types.js';
 import { listSource, namesOfDates, type SourceListing } from './list-source.js';
 import type { RunContext, TableWork } from './run-context.js';
@@ -57,7 +58,7 @@ export async function resolveFiles(run: RunContext, executor: Executor, table: T
     try {
       listing = await listSource(run, executor, config);
     } catch (error) {
-      const location = locateSource(sourceRootOf(config.sourcePath), run.sourceRoots, executor.engine.capabilities.localFilesOnly);
+      const location = locateSource(sourceTemplate(config.sourcePath)?.root ?? config.sourcePath, run.sourceRoots, executor.engine.capabilities.localFilesOnly);
       const problem = await run.loader.sourceProblem(executor, location).catch(() => null);
       if (problem === null) throw error;
       sourceProblems.push(sourceProblemOf(config, table.name, problem, logger));
@@ -119,12 +120,6 @@ export async function resolveFiles(run: RunContext, executor: Executor, table: T
     alreadyLoaded,
     named: { found: namedFound, folders: namedFolders, patterns },
   };
-}
-
-/** The path a listing starts from: a template's root, else the folder. */
-function sourceRootOf(sourcePath: string): string {
-  const at = sourcePath.search(/\{(yyyy|MM|dd|HH)\}/);
-  return at < 0 ? sourcePath : sourcePath.slice(0, sourcePath.lastIndexOf('/', at) + 1);
 }
 
 /** The listed files the tracker lookup returned (what the run acts on), with what the tracker knows of each. */
