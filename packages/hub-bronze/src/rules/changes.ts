@@ -15,13 +15,15 @@ export function changedSinceLoad(file: ListedFile): boolean {
 }
 
 /**
- * Whether a file's last check QUARANTINED it and it is as it was then (size and time): it is not
- * checked again (docs/bronze.md, Quarantine), unless the run retries quarantined files.
+ * Whether a file's last check QUARANTINED it and it is as it was then: the same size and the same
+ * modification time to the millisecond (a fix written within the second, of the same size, is a
+ * change; a time recorded at another precision only costs one check more). It is not checked
+ * again (docs/bronze.md, Which files), unless the run retries quarantined files.
  */
 export function stillQuarantined(file: ListedFile): boolean {
   const checked = file.quarantined;
   if (!checked || file.loaded) return false;
-  return checked.sizeBytes === file.sizeBytes && checked.modifiedAt !== null && Math.abs(checked.modifiedAt.getTime() - file.modifiedAt.getTime()) < SAME_TIME_MS;
+  return checked.sizeBytes === file.sizeBytes && checked.modifiedAt !== null && checked.modifiedAt.getTime() === file.modifiedAt.getTime();
 }
 
 /**

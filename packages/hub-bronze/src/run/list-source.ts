@@ -82,13 +82,15 @@ async function listFolders(run: RunContext, executor: Executor, config: FileConf
   const unmatched = { files: 0, names: [] as string[] };
   let subfolders = 0;
   let matched = 0;
-  const outside = (date: string, path: string) => {
-    const names = outsideDates.get(date);
-    if (!names) outsideDates.set(date, { files: 1, first: path, last: path });
+  // Outside the window, names are only counted: kept per date with the folder they are in, paths made at the end.
+  const outsideNames = new Map<string, { files: number; first: string; last: string; folder: string }>();
+  const outside = (date: string, folder: ListedFolder, name: string) => {
+    const names = outsideNames.get(date);
+    if (!names) outsideNames.set(date, { files: 1, first: name, last: name, folder: folder.logical });
     else {
       names.files += 1;
-      if (path < names.first) names.first = path;
-      if (path > names.last) names.last = path;
+      if (name < names.first) names.first = name;
+      else if (name > names.last) names.last = name;
     }
   };
   for (const folder of folders) {
@@ -109,7 +111,7 @@ async function listFolders(run: RunContext, executor: Executor, config: FileConf
       }
       matched += 1;
       const date = folder.date ?? nameDateOf(entry.name);
-      if (date !== null && (date < window.begin || date > window.end)) outside(date, folder.logical + entry.name);
+      if (date !== null && (date < window.begin || date > window.end)) outside(date, folder, entry.name);
       else found.push({ folder, entry, date });
     });
   }
@@ -122,13 +124,14 @@ async function listFolders(run: RunContext, executor: Executor, config: FileConf
     const fileDate = date ?? stat.modifiedAt.toISOString().slice(0, 10);
     // A name without a date is dated by its time, known only now.
     if (!fileName && (fileDate < window.begin || fileDate > window.end)) {
-      outside(fileDate, folder.logical + entry.name);
+      outside(fileDate, folder, entry.name);
       continue;
     }
     if (fileName) matched += 1;
     files.push({ config, path: folder.logical + entry.name, physical: folder.physical + entry.name, name: entry.name, sizeBytes: stat.sizeBytes, modifiedAt: stat.modifiedAt, fileDate, loaded: null });
   }
   files.sort((a, b) => (a.fileDate === b.fileDate ? compare(a.path, b.path) : compare(a.fileDate, b.fileDate)));
+  for (const [date, names] of outsideNames) outsideDates.set(date, { files: names.files, first: names.folder + names.first, last: names.folder + names.last });
   return { config, location, folders, files, outsideDates, outsideFolders, subfolders, matched, unmatched };
 }
 
