@@ -222,10 +222,11 @@ async function sparkCases(data: LakeData, repetitions: number): Promise<{ cases:
   }
 }
 
-export async function lake(files: number, days: number, repetitions: number, withSpark: boolean): Promise<LakeResult> {
+/** DuckDB always; Spark when a server is up, as the other Spark benchmarks. */
+export async function lake(files: number, days: number, repetitions: number): Promise<LakeResult> {
   const data = lakeData(files, days);
   const cases = await duckdbCases(data, repetitions);
-  const spark = withSpark ? await sparkCases(data, repetitions) : { cases: [], available: false, reason: 'not asked for' };
+  const spark = await sparkCases(data, repetitions);
   if (!spark.available) log(`lake: spark: ${spark.reason}`);
   const { folders: _folders, ...shown } = data;
   return { data: shown, cases: [...cases, ...spark.cases], spark: { available: spark.available, ...(spark.reason ? { reason: spark.reason } : {}) } };

@@ -340,7 +340,7 @@ async function main(): Promise<void> {
 
   if (wants('lake')) {
     await step('lake', async () => {
-      const result = await lake(options.lakeFiles, options.lakeDays, options.repetitions, wants('spark') || wants('spark-load'));
+      const result = await lake(options.lakeFiles, options.lakeDays, options.repetitions);
       doc.lake = result;
       for (const c of result.cases) {
         if (c.goalMet !== null) doc.goals[`lake.${c.engine}.${c.layout}.${c.what.replace(' ', '-')}`] = { goal: c.goal, met: c.goalMet, value: `${c.ratio}×${c.rssRatio === null ? '' : `, memory ${c.rssRatio}×`}` };
