@@ -407,6 +407,22 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
+    notOnDatabricks('issues the same number of statements for 1 file and for 7 files per date folder of the window', async () => {
+      const setup = (perDay: number) => {
+        const scratch = target.scratch();
+        const catalog = freshCatalog();
+        for (let i = 0; i < 7 * perDay; i++) scratch.write(`lake/t/2024/03/${String(4 + (i % 7)).padStart(2, '0')}/f_${i}.csv`, csvFile(['id'], [[i]]));
+        return scratch.config([`falcon,t,t,*.csv,${scratch.path('lake', 't')}/{yyyy}/{MM}/{dd}/,delimited,",",true,${catalog},falcon_bronze,t_raw,true`]);
+      };
+      await withEngine(async (engine) => {
+        const one = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(1) });
+        const seven = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(7) });
+        expect([one.files.length, seven.files.length]).toEqual([7, 49]);
+        // Statements may grow with the window's days (Spark reads a view per folder), never with the files in them.
+        expect(seven.statements).toBe(one.statements);
+      });
+    });
+
     // Separate sessions writing one Delta table; the embedded engine admits one process per warehouse (tests/reliability covers it).
     if (target.name === 'duckdb') it('loads 40 files with 40 different headers under a 512MB memory limit (scans are batched, not one per file)', async () => {
       const scratch = target.scratch();

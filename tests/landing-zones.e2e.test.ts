@@ -109,23 +109,6 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
-    it('issues the same number of statements for 1 file and for 50 files in date folders', async () => {
-      const setup = (files: number) => {
-        const scratch = target.scratch();
-        const catalog = freshCatalog();
-        for (let i = 0; i < files; i++) scratch.write(`lake/t/2024/03/${String(4 + (i % 7)).padStart(2, '0')}/f_${i}.csv`, csvFile(['id'], [[i]]));
-        return scratch.config([row(catalog, 't', '*.csv', `${scratch.path('lake', 't')}/{yyyy}/{MM}/{dd}/`, 't_raw')]);
-      };
-      await withEngine(async (engine) => {
-        const one = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(1) });
-        const fifty = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(50) });
-        expect([one.files.length, fifty.files.length]).toEqual([1, 50]);
-        // Spark reads one view per folder: 7 folders against 1; DuckDB reads them in one scan.
-        if (target.name === 'duckdb') expect(fifty.statements).toBe(one.statements);
-        else expect(fifty.statements).toBeLessThanOrEqual(one.statements + 6 * 6);
-      });
-    });
-
     it('loads a .gz file as its uncompressed twin: same status, rows and reason; another codec is set aside naming it', async () => {
       const scratch = target.scratch();
       const catalog = freshCatalog();

@@ -264,6 +264,29 @@ COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     expect(many.statements.length).toBe(one.statements.length);
   });
 
+  it('reads a .gz file as its content, like its uncompressed twin, and sets aside another codec without reading it', async () => {
+    const model = new WarehouseModel();
+    const folder = `${SOURCES.abfss}gz/`;
+    const content = Buffer.from('id,amount\n1,2\n3,4\n');
+    // The warehouse reads a .gz file's content: the model holds what it reads.
+    model.addFile(folder, contentFile('t_20240309.csv', content));
+    model.addFile(folder, contentFile('t_20240309.csv.gz', content));
+    model.addFile(folder, contentFile('t_20240309.csv.zst', content));
+    const dir = mkdtempSync(join(tmpdir(), 'dlh-dbx-'));
+    const config = join(dir, 'config.csv');
+    writeFileSync(config, `${CONFIG_HEADER}\nfalcon,transactions,gz,t_*,${folder},delimited,",",true,dev,falcon_bronze,gz_raw,true\n`);
+    const { engine, statements } = recordingWarehouse(model);
+    const summary = await runBronze({ asOf: '2024-03-10' }, { engine, configPath: config, variables: { catalog: 'dev' }, runId: 'run-1' });
+    expect(summary.files.map((f) => [name(f.path), f.status, f.rows, f.reason])).toEqual([
+      ['t_20240309.csv', 'SUCCESS', 2, null],
+      ['t_20240309.csv.gz', 'SUCCESS', 2, null],
+      ['t_20240309.csv.zst', 'QUARANTINED', 0, 'compressed with zstd (.zst), which not every engine reads: only gzip (.gz) is read as its content; decompress the file or gzip it'],
+    ]);
+    expect(copiedNames(one(statements, 'COPY INTO'))).toEqual(['t_20240309.csv', 't_20240309.csv.gz']);
+    // The zstd file is named by no read: only LIST and the tracker rows (bound, not inline) know it.
+    for (const s of statements.filter((x) => !x.sql.startsWith('LIST'))) expect(s.sql, s.sql.slice(0, 80)).not.toContain('.zst');
+  });
+
   it('renders read_files for parquet without an empty option slot, with the table\'s types as hints', async () => {
     const model = new WarehouseModel();
     const { config } = populate(model, single({ format: 'parquet', files: 1 }));
