@@ -109,6 +109,22 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
+    if (target.name === 'duckdb') it('reads hourly folders below day folders ({yyyy}{MM}{dd}/{HH}/), dated by their day', async () => {
+      const scratch = target.scratch();
+      const catalog = freshCatalog();
+      for (const [folder, id] of [['20240309/00', 'a'], ['20240309/23', 'b'], ['20240310/07', 'c'], ['20240302/12', 'old'], ['20240309/24', 'no hour']]) scratch.write(`lake/ev/${folder}/e.csv`, csvFile(['id'], [[id as string]]));
+      const config = scratch.config([row(catalog, 'ev', 'e.csv', `${scratch.path('lake', 'ev')}/{yyyy}{MM}{dd}/{HH}/`, 'ev_raw')]);
+      await withEngine(async (engine) => {
+        const summary = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
+        expect(summary.files.map((f) => [f.path.slice(scratch.path('lake', 'ev').length + 1), f.fileDate, f.rows])).toEqual([
+          ['20240309/00/e.csv', '2024-03-09', 1],
+          ['20240309/23/e.csv', '2024-03-09', 1],
+          ['20240310/07/e.csv', '2024-03-10', 1],
+        ]);
+        expect(summary.outsideWindowFolders.map((o) => [o.folders, o.oldest, o.newest])).toEqual([[1, '2024-03-02', '2024-03-02']]);
+      });
+    });
+
     it('loads a .gz file as its uncompressed twin: same status, rows and reason; another codec is set aside naming it', async () => {
       const scratch = target.scratch();
       const catalog = freshCatalog();
