@@ -25,3 +25,9 @@ export type FileOutcome = { readonly status: 'SUCCESS'; readonly rows: number } 
 export function folderOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/') + 1);
 }
+
+/** Oldest file date first, then by path: the order a run lists, loads and defers files in. */
+export function byFileDate(a: Pick<ListedFile, 'fileDate' | 'path'>, b: Pick<ListedFile, 'fileDate' | 'path'>): number {
+  if (a.fileDate !== b.fileDate) return a.fileDate < b.fileDate ? -1 : 1;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}

@@ -1,5 +1,5 @@
 import type { Executor } from '../executor.js';
-import type { ListedFile } from '../files.js';
+import { byFileDate, type ListedFile } from '../files.js';
 import type { FileStat, FolderEntry } from '../loaders/loader.js';
 import { namesMatching } from '../loaders/shared.js';
 import { nameDateOf } from '../rules/file-dates.js';
@@ -130,7 +130,7 @@ async function listFolders(run: RunContext, executor: Executor, config: FileConf
     if (fileName) matched += 1;
     files.push({ config, path: folder.logical + entry.name, physical: folder.physical + entry.name, name: entry.name, sizeBytes: stat.sizeBytes, modifiedAt: stat.modifiedAt, fileDate, loaded: null });
   }
-  files.sort((a, b) => (a.fileDate === b.fileDate ? compare(a.path, b.path) : compare(a.fileDate, b.fileDate)));
+  files.sort(byFileDate);
   for (const [date, names] of outsideNames) outsideDates.set(date, { files: names.files, first: names.folder + names.first, last: names.folder + names.last });
   return { config, location, folders, files, outsideDates, outsideFolders, subfolders, matched, unmatched };
 }
@@ -163,10 +163,6 @@ export async function namesOfDates(run: RunContext, executor: Executor, listing:
 function keepFirst(names: string[], name: string): void {
   if (names.length === SHOWN_NAMES && name >= (names[SHOWN_NAMES - 1] as string)) return;
   names.push(name);
-  names.sort(compare);
+  names.sort();
   if (names.length > SHOWN_NAMES) names.pop();
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

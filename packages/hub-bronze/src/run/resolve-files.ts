@@ -1,6 +1,6 @@
 import { ParameterError, type Row } from '@org/hub-core';
 import type { Executor } from '../executor.js';
-import type { ListedFile } from '../files.js';
+import { byFileDate, type ListedFile } from '../files.js';
 import { LoadTracker } from '../metadata/load-tracker.js';
 import { changedSinceLoad, stillQuarantined } from '../rules/changes.js';
 import { locateSource } from '../source-roots.js';
@@ -102,7 +102,7 @@ export async function resolveFiles(run: RunContext, executor: Executor, table: T
   if (params.fileName && toLoad.length > 1) {
     throw new ParameterError('file_name', `${params.fileName} matches ${toLoad.length} files in ${table.name}; name one file`);
   }
-  const bounded = run.maxFiles === undefined ? toLoad : [...toLoad].sort((a, b) => (a.fileDate === b.fileDate ? compare(a.path, b.path) : compare(a.fileDate, b.fileDate)));
+  const bounded = run.maxFiles === undefined ? toLoad : [...toLoad].sort(byFileDate);
   const loading = run.maxFiles === undefined ? bounded : bounded.slice(0, run.maxFiles);
   const later = run.maxFiles === undefined ? [] : bounded.slice(run.maxFiles);
   const loadingPaths = new Set(loading.map((f) => f.path));
@@ -196,8 +196,4 @@ function dateOrNull(value: unknown): Date | null {
   if (typeof value === 'number') return new Date(value);
   const text = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
