@@ -280,9 +280,9 @@ for (const target of await enginesUnderTest()) {
       });
     });
 
-    notOnDatabricks('lists in SQL only the files a run acts on: none once all are loaded, the rewritten one, or all when forced', async () => {
+    notOnDatabricks('asks the tracker only about the files a run acts on: none once all are loaded, the rewritten one, or all when forced', async () => {
       const { scratch, config } = creditSetup(['20240308', '20240309']);
-      // Rows each listing statement returned, from the engine's debug log.
+      // Rows each tracker lookup of listed files returned, from the engine's debug log.
       const listed: number[] = [];
       const logger = createLogger({
         level: 'debug',
@@ -290,26 +290,26 @@ for (const target of await enginesUnderTest()) {
         destination: {
           write(line: string) {
             const record = JSON.parse(line) as { msg?: string; sql?: string; rows?: number };
-            if (record.msg === 'statement' && /^WITH wanted AS|^WITH listing AS/.test(record.sql ?? '')) listed.push(Number(record.rows));
+            if (record.msg === 'statement' && /^WITH c AS/.test(record.sql ?? '')) listed.push(Number(record.rows));
           },
         },
       });
       await withEngine(async (engine) => {
         await runBronze({ asOf: AS_OF }, { engine, configPath: config });
-        // The listing, then the check after the load (every file of the window as it is now: did one change while it loaded?).
-        expect(listed).toEqual([2, 2]);
+        // The lookup of the two new files (the check after the load reads their sizes and times again, no statement).
+        expect(listed).toEqual([2]);
         await runBronze({ asOf: AS_OF }, { engine, configPath: config });
-        // Nothing to load: no check either.
-        expect(listed).toEqual([2, 2, 0]);
+        // Nothing to load.
+        expect(listed).toEqual([2, 0]);
         const { utimesSync } = await import('node:fs');
         scratch.write('raw/credit/transactions_20240309.csv', csvFile(['id', 'amount'], [['x-1', 1]]));
         const later = new Date(Date.now() + 60_000);
         utimesSync(scratch.path('raw', 'credit', 'transactions_20240309.csv'), later, later);
         const rerun = await runBronze({ asOf: AS_OF }, { engine, configPath: config });
-        expect(listed).toEqual([2, 2, 0, 1]);
+        expect(listed).toEqual([2, 0, 1]);
         expect(rerun.changedSinceLoad.map((c) => c.path.split('/').pop())).toEqual(['transactions_20240309.csv']);
         await runBronze({ asOf: AS_OF, force: true }, { engine, configPath: config });
-        expect(listed.slice(4)).toEqual([2, 2]);
+        expect(listed.slice(3)).toEqual([2]);
       }, logger);
     });
 
@@ -404,6 +404,22 @@ for (const target of await enginesUnderTest()) {
         expect(a.files).toHaveLength(1);
         expect(b.files).toHaveLength(50);
         expect(b.statements).toBe(a.statements);
+      });
+    });
+
+    notOnDatabricks('issues the same number of statements for 1 file and for 7 files per date folder of the window', async () => {
+      const setup = (perDay: number) => {
+        const scratch = target.scratch();
+        const catalog = freshCatalog();
+        for (let i = 0; i < 7 * perDay; i++) scratch.write(`lake/t/2024/03/${String(4 + (i % 7)).padStart(2, '0')}/f_${i}.csv`, csvFile(['id'], [[i]]));
+        return scratch.config([`falcon,t,t,*.csv,${scratch.path('lake', 't')}/{yyyy}/{MM}/{dd}/,delimited,",",true,${catalog},falcon_bronze,t_raw,true`]);
+      };
+      await withEngine(async (engine) => {
+        const one = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(1) });
+        const seven = await runBronze({ asOf: AS_OF }, { engine, configPath: setup(7) });
+        expect([one.files.length, seven.files.length]).toEqual([7, 49]);
+        // Statements may grow with the window's days (Spark reads a view per folder), never with the files in them.
+        expect(seven.statements).toBe(one.statements);
       });
     });
 

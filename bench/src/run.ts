@@ -14,11 +14,12 @@ import { whatIf, whatIfResolution, type ResolutionWhatIfResult, type WhatIfResul
 import { DATA_DIR, errorMessage, freshDir, log, parseRows, REPO_ROOT, round, rowsLabel, timed } from './util.js';
 import { fixedCost, startTime, wholeProcess, type FixedCostResult, type StartResult, type WholeProcessCase } from './whole-process.js';
 import { captureLogger } from './throughput.js';
+import { lake, type LakeResult } from './lake.js';
 
-const BENCHMARKS = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark', 'what-if'] as const;
+const BENCHMARKS = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark', 'lake', 'what-if'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** what-if is an investigation, not a figure with a goal: it runs when asked for. */
-const DEFAULT_BENCHMARKS: readonly Benchmark[] = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark'];
+const DEFAULT_BENCHMARKS: readonly Benchmark[] = ['whole-process', 'spark-load', 'throughput', 'statements', 'resolution', 'memory', 'spark', 'lake'];
 
 export interface Options {
   readonly json: boolean;
@@ -38,6 +39,9 @@ export interface Options {
   readonly sizes: readonly number[];
   readonly sparkSizes: readonly number[];
   readonly formats: readonly ('csv' | 'parquet')[];
+  /** The lake benchmark's history: files over days (the window's 7 days hold files / days each). */
+  readonly lakeFiles: number;
+  readonly lakeDays: number;
 }
 
 /** Whole-process and Spark loads use files of 10,000 rows: 1M rows are 100 files, 10M rows 1,000. */
@@ -60,6 +64,8 @@ const USAGE = `pnpm bench [--json] [--quick] [--only a,b] [options]
   --sizes LIST         whole-process loads, in rows (default 1M,10M; --quick 100k); files of 10,000 rows
   --spark-sizes LIST   spark-load sizes (default 1M; --quick 100k)
   --formats LIST       whole-process and spark-load formats (default csv,parquet)
+  --lake-files N       files of the lake history (default 1000000; --quick 20000), generated once under .cache/bench/lake/
+  --lake-days N        days the lake history spans (default 5000, 200 files a day; --quick 100)
 
 Environment: BENCH_ONLY, BENCH_SIZES, BENCH_SPARK_SIZES and BENCH_REPS stand for --only, --sizes,
 --spark-sizes and --reps when the flag is not given.`;
@@ -82,7 +88,7 @@ function parseArgs(argv: readonly string[]): Options {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = new Set(['json', 'quick', 'what-if', 'only', 'files', 'rows-per-file', 'reps', 'listing-files', 'tracker-rows', 'memory-limit', 'small-files', 'seed', 'sizes', 'spark-sizes', 'formats']);
+  const known = new Set(['json', 'quick', 'what-if', 'only', 'files', 'rows-per-file', 'reps', 'listing-files', 'tracker-rows', 'memory-limit', 'small-files', 'seed', 'sizes', 'spark-sizes', 'formats', 'lake-files', 'lake-days']);
   for (const [name, variable] of [['only', 'BENCH_ONLY'], ['sizes', 'BENCH_SIZES'], ['spark-sizes', 'BENCH_SPARK_SIZES'], ['reps', 'BENCH_REPS']] as const) {
     const value = process.env[variable];
     if (!flags.has(name) && value) flags.set(name, value);
@@ -119,7 +125,10 @@ function parseArgs(argv: readonly string[]): Options {
     sizes: rowList(flags.get('sizes'), quick ? [100_000] : [1_000_000, 10_000_000], 'sizes'),
     sparkSizes: rowList(flags.get('spark-sizes'), quick ? [100_000] : [1_000_000], 'spark-sizes'),
     formats: formatList(flags.get('formats')),
+    lakeFiles: int('lake-files', quick ? 20_000 : 1_000_000),
+    lakeDays: int('lake-days', quick ? 100 : 5_000),
   };
+  if (options.lakeDays < 8) throw new Error('--lake-days: at least 8 (the 7-day window and a day before it)');
   if (options.smallFiles > options.files) throw new Error('--small-files must not exceed --files');
   if (options.files > 10_000) throw new Error('--files: at most 10000 (file names carry a 4-digit index)');
   return options;
@@ -163,6 +172,8 @@ export interface BenchDocument {
   spark?:
     | { available: true; host: string; port: number; statements: Record<string, number>; seconds: Record<string, number>; incomplete: StatementsResult['incomplete']; goalMet: boolean }
     | { available: false; reason: string };
+  /** A history of tiny files beside a folder of only the window's files: flat and date folders, DuckDB whole process and Spark's idle rerun. */
+  lake?: LakeResult;
   goals: Record<string, { goal: string; met: boolean; value: number | string }>;
   errors: Record<string, string>;
   seconds: Record<string, number>;
@@ -323,6 +334,16 @@ async function main(): Promise<void> {
       } else {
         doc.spark = { available: false, reason: result.reason };
         log(`spark: unavailable: ${result.reason}`);
+      }
+    });
+  }
+
+  if (wants('lake')) {
+    await step('lake', async () => {
+      const result = await lake(options.lakeFiles, options.lakeDays, options.repetitions);
+      doc.lake = result;
+      for (const c of result.cases) {
+        if (c.goalMet !== null) doc.goals[`lake.${c.engine}.${c.layout}.${c.what.replace(' ', '-')}`] = { goal: c.goal, met: c.goalMet, value: `${c.ratio}×${c.rssRatio === null ? '' : `, memory ${c.rssRatio}×`}` };
       }
     });
   }

@@ -64,6 +64,7 @@ async function runOnce() {
         leaseWaitMs: options.leaseWaitMs,
         leaseTtlMs: options.leaseTtlMs,
         runId: options.runId,
+        maxFiles: options.maxFiles,
         onProgress: (event) => {
           // A table's files are listed (the run holds the warehouse), its rows are in, or its tracker rows are written.
           // Other events (a table's listing begins, checks) say nothing of where the load is.

@@ -194,6 +194,32 @@ describe('crash', () => {
     });
   }
 
+  // A backfill cut into bounded runs (--max-files), one batch killed between its load and its tracker rows, another after a seeded statement.
+  it('batches: --max-files runs with crashes between and inside batches load every file exactly once', async () => {
+    const warehouse = tempDir('wh-batches');
+    const batch = () => cliRun(warehouse, ['--max-files', '7']);
+    const first = await batch();
+    expect(first.code, first.stderr).toBe(0);
+    const firstDoc = JSON.parse(first.stdout) as { files: unknown[]; deferred: { files: number }[] };
+    // 7 files of each of the three tables; the rest are deferred, nothing is lost.
+    expect(firstDoc.files).toHaveLength(21);
+    expect(firstDoc.deferred.reduce((n, d) => n + d.files, 0)).toBe(data.files - 21);
+    killed(await runChild({ ...base(warehouse), maxFiles: 7, kill: { at: 'afterLoad', table: 2 } }));
+    const n = randInt(random, 1, Math.max(1, Math.floor(statements / 2)));
+    const inside = await runChild({ ...base(warehouse), maxFiles: 7, kill: { at: 'statement', n } });
+    expect([0, null]).toContain(inside.code);
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const next = await batch();
+      expect(next.code, next.stderr).toBe(0);
+      const doc = summaryOf(next);
+      seen.push(doc.files.length);
+      if (doc.status === 'NOTHING_TO_LOAD') break;
+    }
+    expect(seen.at(-1), `batches after the crashes: ${seen.join(', ')}`).toBe(0);
+    expect(await consistencyProblems(warehouse, data.catalog, data.expected)).toEqual([]);
+  });
+
   // A forced reload killed midway: superseded and deleted rows are reloaded, never lost or doubled.
   for (let trial = 1; trial <= 2; trial++) {
     const pick = random();

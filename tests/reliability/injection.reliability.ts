@@ -121,11 +121,11 @@ describe('injection', () => {
     await expectRejected(s, await run(s, ['--subcategory', "'; DROP TABLE inj.falcon_bronze.canary; --"]), /subcategory.*DROP TABLE/);
   });
 
-  it("--file-name \"' OR 1=1 --\" selects no file (it is compared as a name)", async () => {
+  it("--file-name \"' OR 1=1 --\" selects no file (it is compared as a name): no such file, exit 1", async () => {
     const s = await scenario({ 'f_20240309.csv': CSV, 'g_20240309.csv': CSV });
     const result = await run(s, ['--file-name', "' OR 1=1 --"]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(summaryOf(result).status).toBe('NOTHING_TO_LOAD');
+    expect(result.code, result.stderr).toBe(1);
+    expect(summaryOf(result).error?.message).toMatch(/^parameter file_name: no file named ' OR 1=1 -- in the source folder \S+: the 2 closest names are f_20240309\.csv \(edit distance 14\), g_20240309\.csv \(edit distance 14\)$/);
     await expectCanaryAlive(s.warehouse);
     expect(await inspect(s.warehouse, [CATALOG], (q) => rowsPerFile(q, CATALOG, 'inj_raw'))).toEqual(new Map());
   });

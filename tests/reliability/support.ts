@@ -136,6 +136,8 @@ export interface ChildRunOptions {
   readonly runId?: string;
   /** After each table's load, run a statement that sleeps this long on the run's session (Spark). */
   readonly slowAfterLoadMs?: number;
+  /** At most this many files per table (a bounded batch of a backfill). */
+  readonly maxFiles?: number;
   /** Run this many times in a row, each on an engine of its own (default 1). */
   readonly runs?: number;
   readonly kill?:

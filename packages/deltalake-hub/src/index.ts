@@ -22,7 +22,14 @@ export type { Engine, EngineName, EngineContext, DuckDbEngineOptions, RetryPolic
 export { runBronze, planBronze, exitCodeFor, exitCodeForError, readConfig, CONFIG_COLUMNS, applyDdl, DDL_FILES, parseSourceRoots } from '@org/hub-bronze';
 export type { DdlFile } from '@org/hub-bronze';
 export type {
+  AlreadyLoaded,
   BronzePlan,
+  ConfigRowRef,
+  Deferred,
+  OutsideWindowFolders,
+  PatternMiss,
+  StillQuarantined,
+  Subfolders,
   PlannedStatement,
   FileConfigRow,
   FileFormat,

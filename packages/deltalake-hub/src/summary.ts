@@ -23,14 +23,33 @@ export function formatSummary(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-/** What a run (or plan) left and why: unreadable source folders, files outside the window, files changed since their load. */
-export function formatNotices(summary: Pick<RunSummary, 'sourceProblems' | 'outsideWindow' | 'changedSinceLoad'>): string[] {
+/**
+ * What a run (or plan) left and why: unreadable source folders, a pattern that matches nothing,
+ * subfolders not read, files outside the window, files still quarantined, deferred files, files
+ * changed since their load, a named file loaded already.
+ */
+export function formatNotices(summary: RunSummary): string[] {
+  const row = (r: { lob: string; category: string; subcategory: string }) => `${r.lob}/${r.category}/${r.subcategory}`;
+  const dates = (oldest: string, newest: string) => (oldest === newest ? oldest : `${oldest}..${newest}`);
   return [
-    ...summary.sourceProblems.map((p) => `  SOURCE NOT READ ${p.lob}/${p.category}/${p.subcategory} (${p.sourcePath}): ${p.reason}`),
-    ...summary.outsideWindow.map(
-      (o) => `  outside the window: ${o.files} matching file(s) of ${o.lob}/${o.category}/${o.subcategory} dated ${o.oldest === o.newest ? o.oldest : `${o.oldest}..${o.newest}`}, not loaded (${o.flag} takes them in)`,
+    ...summary.sourceProblems.map((p) => `  SOURCE NOT READ ${row(p)} (${p.sourcePath}): ${p.reason}`),
+    ...summary.patternMisses.map(
+      (m) => `  NO FILE MATCHES ${row(m)}: file_pattern ${m.filePattern} matches none of the ${m.files} file(s) in ${m.sourcePath} (${m.names.join(', ')}${m.files > m.names.length ? ', ...' : ''})`,
     ),
+    ...summary.subfolders.map(
+      (f) => `  SUBFOLDERS NOT READ ${row(f)}: ${f.folders} folder(s) inside ${f.sourcePath} are not read (a date-templated source_path such as .../{yyyy}/{MM}/{dd}/ reads date folders)`,
+    ),
+    ...summary.outsideWindow.map((o) => `  outside the window: ${o.files} matching file(s) of ${row(o)} dated ${dates(o.oldest, o.newest)}, not loaded (${o.flag} takes them in)`),
+    ...summary.outsideWindowFolders.map(
+      (o) => `  outside the window: ${o.folders} date folder(s) of ${row(o)} dated ${dates(o.oldest, o.newest)}, nothing loaded from them, not listed (${o.flag} takes them in)`,
+    ),
+    ...summary.stillQuarantined.map(
+      (q) =>
+        `  still quarantined: ${q.files} file(s) of ${q.destTable}, unchanged since run ${q.runs.map((r) => (q.runs.length > 1 ? `${r.runId} (${r.files})` : r.runId)).join(', run ')} quarantined them; not checked again (--retry-quarantined checks them, deltalake-hub status --quarantined lists them)`,
+    ),
+    ...summary.deferred.map((d) => `  deferred: ${d.files} file(s) of ${d.destTable} dated ${dates(d.oldest, d.newest)}, beyond --max-files ${d.maxFiles}; the next run loads them`),
     ...summary.changedSinceLoad.map((c) => `  CHANGED SINCE LOAD (not reloaded; use --force) ${c.path}`),
+    ...summary.alreadyLoaded.map((a) => `  ALREADY LOADED ${a.path}: loaded${a.loadedAt ? ` at ${a.loadedAt}` : ''}${a.runId ? ` by run ${a.runId}` : ''}; --force reloads it`),
   ];
 }
 

@@ -17,7 +17,7 @@ export { loadWindow } from './window.js';
 export type { LoadWindow } from './window.js';
 export { parseSourceRoots, locateSource } from './source-roots.js';
 export type { SourceRoots } from './source-roots.js';
-export type { FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem } from './types.js';
+export type { AlreadyLoaded, ConfigRowRef, Deferred, FileConfigRow, FileFormat, FileResult, FileStatus, OutsideWindow, OutsideWindowFolders, PatternMiss, RunStatus, RunSummary, RunBronzeOptions, ProgressEvent, SourceProblem, StillQuarantined, Subfolders } from './types.js';
 export { loaderFor } from './loaders/index.js';
 export type { Loader, Sight } from './loaders/loader.js';
 // Parts of a run that tests hold to the engines (the SQL a warehouse receives, the hub's CSV

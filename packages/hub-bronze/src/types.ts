@@ -60,6 +60,74 @@ export interface RunSummary {
   readonly sourceProblems: readonly SourceProblem[];
   /** Per config row, unloaded files that match its pattern but fall outside the window. */
   readonly outsideWindow: readonly OutsideWindow[];
+  /** Per templated config row, date folders outside the window from which nothing was loaded (never listed). */
+  readonly outsideWindowFolders: readonly OutsideWindowFolders[];
+  /** Per table, files quarantined by an earlier run and unchanged since: not checked again (--retry-quarantined checks them). */
+  readonly stillQuarantined: readonly StillQuarantined[];
+  /** Per table, files beyond --max-files: not loaded by this run, the next one continues with them. */
+  readonly deferred: readonly Deferred[];
+  /** Per flat config row, folders inside its source folder: never read. */
+  readonly subfolders: readonly Subfolders[];
+  /** Per config row, a file_pattern that matches none of the files its listed folders hold. */
+  readonly patternMisses: readonly PatternMiss[];
+  /** Files named by --file-name that are loaded already (unchanged): when and by which run; --force reloads them. */
+  readonly alreadyLoaded: readonly AlreadyLoaded[];
+}
+
+/** Which config row a report is about. */
+export interface ConfigRowRef {
+  readonly lob: string;
+  readonly category: string;
+  readonly subcategory: string;
+  readonly destTable: string;
+  /** As configured (the logical path, with its date tokens). */
+  readonly sourcePath: string;
+}
+
+export interface OutsideWindowFolders extends ConfigRowRef {
+  /** Date folders outside the window none of whose days has a loaded file, counted where the listing saw them (a year, a month or a day folder is one). */
+  readonly folders: number;
+  /** yyyy-MM-dd: the first and last day those folders can hold. */
+  readonly oldest: string;
+  readonly newest: string;
+  /** The CLI flags that would take them in (job parameters: begin_date, end_date). */
+  readonly flag: string;
+}
+
+export interface StillQuarantined {
+  readonly destTable: string;
+  readonly files: number;
+  /** The runs that quarantined them, with how many each, and the files with their reasons. */
+  readonly runs: readonly { readonly runId: string; readonly files: number }[];
+  readonly paths: readonly { readonly path: string; readonly runId: string; readonly reason: string }[];
+}
+
+export interface Deferred {
+  readonly destTable: string;
+  readonly files: number;
+  /** yyyy-MM-dd file dates of the oldest and newest of them. */
+  readonly oldest: string;
+  readonly newest: string;
+  readonly maxFiles: number;
+}
+
+export interface Subfolders extends ConfigRowRef {
+  readonly folders: number;
+}
+
+export interface PatternMiss extends ConfigRowRef {
+  readonly filePattern: string;
+  /** Files in the listed folders (the flat folder, or the window's date folders), and the first few of their names. */
+  readonly files: number;
+  readonly names: readonly string[];
+}
+
+export interface AlreadyLoaded {
+  readonly path: string;
+  readonly destTable: string;
+  readonly runId: string | null;
+  /** ISO time of that load, when the tracker has it. */
+  readonly loadedAt: string | null;
 }
 
 export interface SourceProblem {
@@ -104,6 +172,10 @@ export interface RunBronzeOptions {
   readonly leaseWaitMs?: number | undefined;
   /** A table lease's lifetime without renewal (default DELTALAKE_HUB_LEASE_TTL_SECONDS, else 120 s); the run renews it every quarter of that. */
   readonly leaseTtlMs?: number | undefined;
+  /** At most this many files per table, oldest file date first; the rest are deferred to the next run (default DELTALAKE_HUB_MAX_FILES, else no limit). */
+  readonly maxFiles?: number | undefined;
+  /** Check again the files quarantined by earlier runs and unchanged since (default DELTALAKE_HUB_RETRY_QUARANTINED). */
+  readonly retryQuarantined?: boolean | undefined;
 }
 
 export type ProgressEvent =

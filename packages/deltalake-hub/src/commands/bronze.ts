@@ -17,6 +17,8 @@ interface BronzeFlags extends EngineFlags {
   endDate?: string;
   asOf?: string;
   force?: boolean;
+  maxFiles?: number;
+  retryQuarantined?: boolean;
   jobParams?: string;
   leaseWait?: number;
 }
@@ -28,9 +30,12 @@ Exit codes:
      path or an unreachable engine is found before anything is written. A later failure (a
      --file-name matching several files of a table, an engine error outside a load) keeps what
      was done before it: the metadata tables, the merged file_config, and every table already
-     loaded and tracked; the next run carries on from there. Also a run in which every file FAILED
-  2  partial: some file FAILED or was QUARANTINED (the others loaded), or a config row's source
-     folder could not be listed (missing, not a folder, unreadable)
+     loaded and tracked; the next run carries on from there. Also a --file-name that no selected
+     folder holds (the error names the closest names), and a run in which every file FAILED
+  2  partial: some file FAILED or was QUARANTINED by this run (the others loaded), or a config
+     row's source folder could not be listed (missing, not a folder, unreadable). Files quarantined
+     by an earlier run and unchanged since are counted in the summary, not checked again: they do
+     not make a run partial (--retry-quarantined checks them again)
   3  another run holds the lease on a destination table (--lease-wait <seconds> waits for it;
      tables loaded before it stay loaded), or, on the embedded engine, the warehouse file
      (waited for up to DELTALAKE_HUB_DUCKDB_LOCK_TIMEOUT_MS, default 30000; nothing written);
@@ -77,7 +82,9 @@ function addBronzeOptions(command: Command): Command {
       .option('--begin-date <yyyy-MM-dd>', 'first day of the window (file date)')
       .option('--end-date <yyyy-MM-dd>', 'last day of the window (default: the as-of date)')
       .option('--as-of <yyyy-MM-dd>', 'the day the default 7-day window ends (default: today, UTC)')
-      .option('--force', 'reload files already loaded, replacing their earlier rows')
+      .option('--force', 'reload files already loaded, replacing their earlier rows (and check quarantined files again)')
+      .option('--max-files <n>', 'load at most n files per table, oldest file date first; the rest are deferred to the next run (or DELTALAKE_HUB_MAX_FILES)', fileCount)
+      .option('--retry-quarantined', 'check again the files earlier runs quarantined that are unchanged since (or DELTALAKE_HUB_RETRY_QUARANTINED=true)')
       .option('--job-params <json>', 'Databricks-style job parameters as JSON, e.g. {"category":"falcon","subcategory":"transactions","begin_date":""}')
       .option('--lease-wait <seconds>', 'wait this long for another run holding a table lease (default 0: exit 3 at once)', seconds),
   );
@@ -87,6 +94,13 @@ function addBronzeOptions(command: Command): Command {
 export function seconds(value: string): number {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. 300)');
+  return parsed;
+}
+
+/** A number of files, 1 or more. */
+export function fileCount(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || parsed < 1) throw new InvalidArgumentError('expected a whole number of files, 1 or more (e.g. 500)');
   return parsed;
 }
 
@@ -119,6 +133,8 @@ function bronzeOptions(ctx: Context, flags: BronzeFlags, engine: Engine) {
     sourceRoots: parseSourceRoots(flags.sourceRoot),
     logger: ctx.logger,
     leaseWaitMs: flags.leaseWait === undefined ? undefined : flags.leaseWait * 1000,
+    maxFiles: flags.maxFiles,
+    retryQuarantined: flags.retryQuarantined,
   };
 }
 

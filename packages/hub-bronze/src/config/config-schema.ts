@@ -1,5 +1,6 @@
 import { IDENTIFIER_PATTERN } from '@org/hub-core';
 import { z } from 'zod';
+import { templateProblem } from '../source-template.js';
 
 /**
  * Field rules of the config CSV. Each schema takes one value that is already trimmed,
@@ -72,7 +73,10 @@ export const filePattern = z
   .refine((value) => !value.includes('/'), {
     error: (issue) => `${show(issue.input)} contains "/": file_pattern matches file names; put folders in source_path`,
   })
-  .refine((value) => !value.includes('"'), STRAY_QUOTE);
+  .refine((value) => !value.includes('"'), STRAY_QUOTE)
+  .refine((value) => !/\{(yyyy|MM|dd|HH)\}/.test(value), {
+    error: (issue) => `${show(issue.input)} holds a date token: date tokens go in source_path's folders (…/{yyyy}/{MM}/{dd}/), file_pattern matches file names`,
+  });
 
 /** Local absolute paths and URL-like prefixes (abfss://, s3://, gs://, dbfs:/, file:/); a scheme has 2+ characters so C:/ is not one. */
 const ABSOLUTE_SOURCE = /^(\/|[A-Za-z][A-Za-z0-9+.-]+:\/)/;
@@ -87,6 +91,10 @@ export const sourcePath = z
     error: (issue) => `${show(issue.input)} contains a wildcard: source_path is a folder; put patterns in file_pattern`,
   })
   .refine((value) => !value.includes('"'), STRAY_QUOTE)
+  .superRefine((value, ctx) => {
+    const problem = templateProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', input: value, message: problem });
+  })
   // One trailing slash, so `${source_path}${file}` joins correctly on every engine.
   .transform((value) => (value.endsWith('/') ? value : `${value}/`));
 

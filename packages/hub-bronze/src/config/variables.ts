@@ -60,6 +60,9 @@ function knownList(variables: Readonly<Record<string, string>>): string {
   return names.length === 0 ? 'no variables are defined' : `known variables: ${names.join(', ')}`;
 }
 
+/** Date tokens of a source path (source-template.ts), which a `$` turns into placeholders by mistake. */
+const DATE_TOKEN_NAMES = new Set(['yyyy', 'MM', 'dd', 'HH']);
+
 /** Replaces `${name}` with `variables[name]`; every unknown or malformed placeholder is a problem. */
 export function substituteVariables(value: string, variables: Readonly<Record<string, string>>): Substitution {
   let out = '';
@@ -73,6 +76,10 @@ export function substituteVariables(value: string, variables: Readonly<Record<st
     } else if (token.name !== undefined && Object.hasOwn(variables, token.name)) {
       // Own properties only: `${constructor}` must not resolve through the prototype.
       out += variables[token.name];
+    } else if (token.name !== undefined && DATE_TOKEN_NAMES.has(token.name)) {
+      // A date token written as a placeholder: `${yyyy}` for `{yyyy}`.
+      problems.push(`${token.text} is a placeholder, not a date token: write {${token.name}} (without $) for a date folder`);
+      out += token.text;
     } else {
       problems.push(`unknown variable ${token.text}; ${knownList(variables)}`);
       out += token.text;

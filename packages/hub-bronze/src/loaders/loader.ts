@@ -1,24 +1,23 @@
-import type { Capabilities, Sql, TableRef } from '@org/hub-core';
+import type { Capabilities, TableRef } from '@org/hub-core';
 import type { Executor } from '../executor.js';
 import type { ListedFile } from '../files.js';
 import type { FileVerdicts } from '../rules/verdicts.js';
 import type { SourceLocation } from '../source-roots.js';
-import type { FileConfigRow } from '../types.js';
-import type { LoadWindow } from '../window.js';
 
 export type { TableRef };
 
-export interface ListRequest {
-  readonly config: FileConfigRow;
-  readonly location: SourceLocation;
-  /** The tracker table, for the anti-join; null for a listing of the files as they are now. */
-  readonly tracker: Sql | null;
-  readonly destTable: string;
-  readonly window: LoadWindow;
-  /** When given, only this file is selected, whatever its date. */
-  readonly fileName?: string | undefined;
-  /** Return loaded files too (a forced reload); otherwise only new files and loaded ones changed on disk. */
-  readonly force?: boolean | undefined;
+/** A file or a folder of a listed folder. Size and time are there when the engine's listing gives them for free (LIST). */
+export interface FolderEntry {
+  readonly name: string;
+  readonly folder: boolean;
+  readonly sizeBytes?: number | undefined;
+  readonly modifiedAt?: Date | undefined;
+}
+
+/** A file's size and modification time as they are now. */
+export interface FileStat {
+  readonly sizeBytes: number;
+  readonly modifiedAt: Date;
 }
 
 /** One table's files to load, as resolution decided them. */
@@ -56,7 +55,7 @@ export interface Sight {
 }
 
 /**
- * How bronze work is spelled on one engine: `list.ts` lists a source path, `scan.ts` reads a
+ * How bronze work is spelled on one engine: `list.ts` lists a folder, `scan.ts` reads a
  * table's files into facts (which the rules in rules/ judge), `load.ts` writes the rows. Reads and
  * writes are apart: a run lists and scans (resolution), then applies; so does a plan, which shows
  * the writes instead of executing them. Each method issues a fixed number of statements,
@@ -64,7 +63,13 @@ export interface Sight {
  */
 export interface Loader {
   sight(capabilities: Capabilities): Sight;
-  listFiles(executor: Executor, request: ListRequest): Promise<ListedFile[]>;
+  /**
+   * The entries of one folder (a physical path ending with `/`), names first: the hub matches
+   * names and dates before it asks for sizes and times. Throws when the folder cannot be listed.
+   */
+  eachEntry(executor: Executor, folder: string, visit: (entry: FolderEntry) => void): Promise<void>;
+  /** Size and time of files by physical path, null for a file that is not there: for the files a run needs, and again after their load. */
+  fileStats(executor: Executor, paths: readonly string[]): Promise<Map<string, FileStat | null>>;
   /**
    * Why a source folder cannot be listed (missing, not a folder, unreadable), or null when it can.
    * Asked only when a listing found nothing or failed, so a quiet day costs no extra statement.

@@ -1,9 +1,6 @@
 import { createRequire } from 'node:module';
 import type Picomatch from 'picomatch';
-import { sql, type Engine, type Row, type Sql } from '@org/hub-core';
-import type { ListedFile } from '../files.js';
-import type { FileConfigRow } from '../types.js';
-import type { ListRequest } from './loader.js';
+import { sql, type Engine, type Sql } from '@org/hub-core';
 
 /**
  * Bronze tables on Delta map columns by name (`delta.columnMapping.mode = name`), so a header's
@@ -29,11 +26,6 @@ export function enableColumnMapping(target: Sql): Sql {
   return sql`ALTER TABLE ${target} SET ${COLUMN_MAPPING}`;
 }
 
-/** The last SUCCESS load of each file of a table: what the listing is anti-joined against. */
-export function trackerSummary(tracker: Sql | null, destTable: string): Sql {
-  if (tracker === null) return sql`SELECT CAST(NULL AS STRING) AS file_path, CAST(NULL AS BIGINT) AS file_size, CAST(NULL AS TIMESTAMP) AS modification_time WHERE 1 = 0`;
-  return sql`SELECT file_path, MAX(file_size) AS file_size, MAX(modification_time) AS modification_time FROM ${tracker} WHERE dest_table = ${destTable} AND load_status = 'SUCCESS' GROUP BY file_path`;
-}
 
 /** File paths as a query with one column, `file_path`, bound as one JSON array whatever their number. */
 export function pathRows(engine: Engine, paths: readonly string[]): Sql {
@@ -54,38 +46,6 @@ export function deleteBatchFilesStatement(engine: Engine, target: Sql, paths: re
 USING (SELECT DISTINCT file_path FROM (${pathRows(engine, paths)}) AS p) AS s
 ON b._source_file = s.file_path AND b._batch_id = ${batchId}
 WHEN MATCHED THEN DELETE`;
-}
-
-export function rowsToListedFiles(rows: readonly Row[], config: FileConfigRow): ListedFile[] {
-  return rows.map((r) => ({
-    config,
-    path: String(r['path']),
-    physical: String(r['physical']),
-    name: String(r['name']),
-    sizeBytes: Number(r['size_bytes']),
-    modifiedAt: toDate(r['modified_at']),
-    fileDate: String(r['file_date']),
-    loaded: r['loaded'] === true ? { sizeBytes: toNumberOrNull(r['loaded_size']), modifiedAt: r['loaded_modified_at'] == null ? null : toDate(r['loaded_modified_at']) } : null,
-  }));
-}
-
-function toDate(value: unknown): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  const text = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
-
-function toNumberOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-/**
- * The listing read against the tracker: a plan on a warehouse where the run's DDL has not made
- * the tracker yet reads the files without it (every file is new, as the new empty tracker says).
- */
-export function listingReads(statement: (request: ListRequest) => Sql, request: ListRequest): [Sql, { ifAbsent?: Sql }] {
-  return [statement(request), request.tracker === null ? {} : { ifAbsent: statement({ ...request, tracker: null }) }];
 }
 
 /** picomatch loads when a load first matches names itself, not at every CLI start. */

@@ -1,7 +1,9 @@
-import { HUB_VERSION, sql, type Engine, type JsonColumn, type Sql } from '@org/hub-core';
+import { HUB_VERSION, sql, type Engine, type JsonColumn, type Row, type Sql } from '@org/hub-core';
 import { executorOf, type Executor } from '../executor.js';
 import { pathRows } from '../loaders/shared.js';
+import { newOrChangedSql } from '../rules/changes.js';
 import type { FileConfigRow, FileStatus } from '../types.js';
+import type { LoadWindow } from '../window.js';
 import { metadataTable } from './ddl.js';
 
 /** What the tracker records for one file of one run. */
@@ -162,6 +164,81 @@ WHEN MATCHED THEN UPDATE SET load_status = 'REPLACED'`;
   async supersede(destTable: string, paths: readonly string[], runId: string): Promise<void> {
     if (paths.length === 0) return;
     await this.executor.write(this.supersedeStatement(destTable, paths, runId), { idempotent: true });
+  }
+
+  /**
+   * What the tracker knows of listed files, in one statement whatever their number (the files bound
+   * as one JSON array): per file its last SUCCESS load and its last check that did not load it
+   * (QUARANTINED or FAILED). Only what a run acts on comes back: new files and loaded ones changed
+   * since (files quarantined before come back as new, with that check, for the rules to judge), or,
+   * with `every`, every file (a forced reload, a file named by --file-name).
+   */
+  lookupStatement(destTable: string, files: readonly { readonly path: string; readonly sizeBytes: number; readonly modifiedAt: Date }[], every: boolean): Sql {
+    const listed = this.engine.dialect.jsonRows(
+      [
+        { name: 'file_path', type: 'string' },
+        { name: 'file_size', type: 'bigint' },
+        { name: 'modification_time', type: 'timestamp' },
+      ],
+      files.map((f) => [f.path, f.sizeBytes, f.modifiedAt]),
+    );
+    const wanted = every ? sql`TRUE` : newOrChangedSql(this.engine.dialect, { size: sql.raw('c.file_size'), modifiedAt: sql.raw('c.modification_time') });
+    return sql`WITH c AS (${listed}),
+r AS (SELECT t.file_path, t.load_status, t.file_size, t.modification_time, t.batch_id, t.error_message, t.load_timestamp,
+    row_number() OVER (PARTITION BY t.file_path, CASE WHEN t.load_status = 'SUCCESS' THEN 1 ELSE 0 END ORDER BY t.load_timestamp DESC) AS n
+  FROM ${this.tracker} AS t
+  WHERE t.dest_table = ${destTable} AND t.load_status IN ('SUCCESS', 'QUARANTINED', 'FAILED') AND t.file_path IN (SELECT file_path FROM c))
+SELECT c.file_path, t.file_path IS NOT NULL AS loaded, t.file_size AS loaded_size, t.modification_time AS loaded_modified_at, t.batch_id AS loaded_by, t.load_timestamp AS loaded_at,
+  q.load_status AS checked_status, q.file_size AS checked_size, q.modification_time AS checked_modified_at, q.batch_id AS checked_by, q.error_message AS checked_reason, q.load_timestamp AS checked_at
+FROM c
+LEFT JOIN r AS t ON t.file_path = c.file_path AND t.load_status = 'SUCCESS' AND t.n = 1
+LEFT JOIN r AS q ON q.file_path = c.file_path AND q.load_status <> 'SUCCESS' AND q.n = 1
+WHERE ${wanted}`;
+  }
+
+  /** The lookup as a read: a plan on a fresh warehouse (no tracker yet) finds every file new, as the run's empty tracker would. */
+  async lookup(destTable: string, files: readonly { readonly path: string; readonly sizeBytes: number; readonly modifiedAt: Date }[], every: boolean): Promise<Row[]> {
+    if (files.length === 0) return [];
+    return this.executor.read(this.lookupStatement(destTable, files, every), { ifAbsent: files.map((f) => ({ file_path: f.path, loaded: false })) });
+  }
+
+  /**
+   * Per file date outside the window, the files of one config row loaded with that date: how many,
+   * the first and last path. A run compares them with the names it found of that date, so files
+   * outside the window are counted as loaded or not without binding every name (one row per day
+   * of the history, not per file).
+   */
+  async loadedDates(destTable: string, sourcePath: string, window: LoadWindow): Promise<Map<string, { files: number; first: string; last: string }>> {
+    const rows = await this.executor.read(
+      sql`SELECT CAST(file_date AS STRING) AS file_date, COUNT(DISTINCT file_path) AS n, MIN(file_path) AS first_path, MAX(file_path) AS last_path
+FROM ${this.tracker}
+WHERE dest_table = ${destTable} AND source_path = ${sourcePath} AND load_status = 'SUCCESS' AND (file_date < CAST(${window.begin} AS DATE) OR file_date > CAST(${window.end} AS DATE))
+GROUP BY file_date`,
+      { ifAbsent: [] },
+    );
+    return new Map(rows.map((r) => [String(r['file_date']).slice(0, 10), { files: Number(r['n']), first: String(r['first_path']), last: String(r['last_path']) }]));
+  }
+
+  /** The paths of one config row loaded with these dates: for the days where the counts alone cannot tell which files are loaded. */
+  async loadedPaths(destTable: string, sourcePath: string, dates: readonly string[]): Promise<Set<string>> {
+    if (dates.length === 0) return new Set();
+    const days = this.engine.dialect.jsonRows([{ name: 'file_date', type: 'date' }], dates.map((d) => [d]));
+    const rows = await this.executor.read(
+      sql`SELECT DISTINCT file_path FROM ${this.tracker} WHERE dest_table = ${destTable} AND source_path = ${sourcePath} AND load_status = 'SUCCESS' AND file_date IN (SELECT file_date FROM (${days}) AS d)`,
+      { ifAbsent: [] },
+    );
+    return new Set(rows.map((r) => String(r['file_path'])));
+  }
+
+  /** Files whose last check QUARANTINED them and that have not loaded since, newest first: `deltalake-hub status --quarantined`. */
+  quarantinedStatement(limit: number): Sql {
+    return sql`SELECT load_timestamp, dest_table, file_path, file_size, batch_id, error_message FROM (
+  SELECT load_timestamp, dest_table, file_path, file_size, batch_id, error_message, load_status,
+    row_number() OVER (PARTITION BY dest_table, file_path ORDER BY load_timestamp DESC) AS n
+  FROM ${this.tracker} WHERE load_status IN ('SUCCESS', 'QUARANTINED', 'FAILED')
+) AS latest
+WHERE n = 1 AND load_status = 'QUARANTINED'
+ORDER BY load_timestamp DESC, file_path LIMIT ${sql.int(Math.min(1_000_000, Math.max(1, Math.floor(limit))))}`;
   }
 
   /** Recent loads, newest first, for `deltalake-hub status`. */

@@ -15,8 +15,20 @@ export function changedSinceLoad(file: ListedFile): boolean {
 }
 
 /**
- * The same rule in a listing's SQL, so that only what the run acts on comes back: files the
- * tracker (`t`, its last SUCCESS load per file) does not hold, and loaded files that changed.
+ * Whether a file's last check QUARANTINED it and it is as it was then: the same size and the same
+ * modification time to the millisecond (a fix written within the second, of the same size, is a
+ * change; a time recorded at another precision only costs one check more). It is not checked
+ * again (docs/bronze.md, Which files), unless the run retries quarantined files.
+ */
+export function stillQuarantined(file: ListedFile): boolean {
+  const checked = file.quarantined;
+  if (!checked || file.loaded) return false;
+  return checked.sizeBytes === file.sizeBytes && checked.modifiedAt !== null && checked.modifiedAt.getTime() === file.modifiedAt.getTime();
+}
+
+/**
+ * The same rule in the tracker lookup's SQL, so that only what the run acts on comes back: files
+ * the tracker (`t`, its last SUCCESS load per file) does not hold, and loaded files that changed.
  */
 export function newOrChangedSql(dialect: Dialect, listed: { readonly size: Sql; readonly modifiedAt: Sql }): Sql {
   return sql`t.file_path IS NULL OR (t.file_size IS NOT NULL AND t.file_size <> ${listed.size}) OR (t.modification_time IS NOT NULL AND abs(${dialect.epochMillis(listed.modifiedAt)} - ${dialect.epochMillis(sql.raw('t.modification_time'))}) >= ${sql.raw(String(SAME_TIME_MS))})`;

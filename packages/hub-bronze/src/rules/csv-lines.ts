@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { contentStream } from './compression.js';
 
 /** How a line ends. */
 export type LineEnding = 'LF' | 'CRLF' | 'CR';
@@ -143,7 +143,7 @@ export interface LinesFound {
 }
 
 /**
- * Reads a local file once, to the end when the open quote matters, else only as far as the
+ * Reads a local file once (a `.gz` file's content), to the end when the open quote matters, else only as far as the
  * records and offsets asked for. Used where a file is already set aside, to say where.
  */
 export async function findLines(
@@ -152,7 +152,7 @@ export async function findLines(
   wanted: { records?: readonly number[]; bytes?: readonly number[]; openQuote?: boolean; mixedEnding?: boolean },
 ): Promise<LinesFound> {
   const tracker = new LineTracker(delimiter, wanted);
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = contentStream(path, { highWaterMark: 1 << 20 });
   let whole = true;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

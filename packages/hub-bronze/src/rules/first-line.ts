@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as CsvParse from 'csv-parse/sync';
 import type { ListedFile } from '../files.js';
+import { contentStream } from './compression.js';
 import { endsInsideQuote, type LineEnding } from './csv-lines.js';
 
 /** csv-parse loads when a header is first judged, not at every CLI start. */
@@ -80,19 +80,26 @@ function sameNameReason(line: Buffer, delimiter: string): string | null {
   return null;
 }
 
-/** The first line and how it ends (LF, CRLF, CR): files that share a scan must share both. */
+/** The first line and how it ends (LF, CRLF, CR): files that share a scan must share both. A `.gz` file's content, through zlib. */
 async function readFirstLine(path: string): Promise<FirstLine> {
-  const handle = await open(path, 'r');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = contentStream(path, { highWaterMark: FIRST_LINE_BYTES, end: FIRST_LINE_BYTES - 1 });
   try {
-    const buffer = Buffer.alloc(FIRST_LINE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, FIRST_LINE_BYTES, 0);
-    const read = buffer.subarray(0, bytesRead);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= FIRST_LINE_BYTES || chunk.includes(0x0a) || chunk.includes(0x0d)) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  {
+    const read = Buffer.concat(chunks).subarray(0, FIRST_LINE_BYTES);
     const lf = read.indexOf(0x0a);
     const cr = read.indexOf(0x0d);
     if (cr >= 0 && (lf < 0 || cr < lf)) return { line: read.subarray(0, cr), ending: read[cr + 1] === 0x0a ? 'CRLF' : 'CR' };
     return { line: lf >= 0 ? read.subarray(0, lf) : read, ending: 'LF' };
-  } finally {
-    await handle.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FileOutcome, ListedFile } from '../files.js';
+import { isGzip, unreadCodecOf } from './compression.js';
 import { malformedRecordReason, mixedEndingReason, openQuoteReason, type LinesFound } from './csv-lines.js';
 import { firstLineReason } from './first-line.js';
 
@@ -63,6 +64,20 @@ export class FileVerdicts {
   /** Zero bytes: nothing to read. Returns the other files. */
   emptyFiles(files: readonly ListedFile[]): ListedFile[] {
     return files.filter((file) => file.sizeBytes > 0 || !this.setAside(file, 'zero bytes: the file is empty'));
+  }
+
+  /**
+   * Compressed files: gzip (`.gz`) is read as its content on every engine, for delimited files;
+   * another codec (`.zst`, `.bz2`, ...) is not read by every engine, and parquet compresses
+   * inside the file, so such a file is set aside, the same way everywhere. Returns the other files.
+   */
+  compressed(files: readonly ListedFile[]): ListedFile[] {
+    return files.filter((file) => {
+      const other = unreadCodecOf(file.name);
+      if (other) return !this.setAside(file, `compressed with ${other.codec} (${other.extension}), which not every engine reads: only gzip (.gz) is read as its content; decompress the file or gzip it`);
+      if (file.config.fileFormat === 'parquet' && isGzip(file.name)) return !this.setAside(file, 'a gzipped parquet file (.gz): parquet compresses inside the file; load the .parquet file itself');
+      return true;
+    });
   }
 
   /** A delimited file's first line (binary content, a header name over two lines), or why it could not be read. Whether it passed. */

@@ -6,7 +6,6 @@ import { deleteBatchFilesStatement } from '../loaders/shared.js';
 import { LoadTracker, type TrackedFile } from '../metadata/load-tracker.js';
 import { changedDuringLoad } from '../rules/changes.js';
 import { FileVerdicts } from '../rules/verdicts.js';
-import { locateSource } from '../source-roots.js';
 import type { ResolvedFiles } from './resolve-files.js';
 import type { RunContext, TableWork } from './run-context.js';
 
@@ -57,28 +56,22 @@ async function failingFiles<T>(run: RunContext, table: TableWork, files: readonl
 }
 
 /**
- * Lists the table's folders again after its load: a file whose size or modification time is not
+ * Reads the loaded files' sizes and times again after their load: a file whose size or modification time is not
  * what it was when listed (or that is gone) changed while it was read, so the rows that landed may
  * not be its content. Its rows of this batch are deleted and it is set aside; the next run loads it.
  */
 async function setAsideChangedFiles(run: RunContext, executor: Executor, table: TableWork, files: readonly ListedFile[], verdicts: FileVerdicts): Promise<void> {
   const loaded = files.filter((f) => verdicts.outcome(f)?.status === 'SUCCESS');
   if (loaded.length === 0) return;
-  const now = new Map<string, ListedFile>();
-  for (const config of table.configs.filter((c) => loaded.some((f) => f.config === c))) {
-    const location = locateSource(config.sourcePath, run.sourceRoots, executor.engine.capabilities.localFilesOnly);
-    // No tracker: every file of the window, as it is now.
-    const listed = await run.loader.listFiles(executor, { config, location, tracker: null, destTable: table.name, window: run.window, fileName: run.params.fileName, force: true });
-    for (const file of listed) now.set(file.path, file);
-  }
+  const now = await run.loader.fileStats(executor, loaded.map((f) => f.physical));
   const changed = loaded.filter((f) => {
-    const after = now.get(f.path);
+    const after = now.get(f.physical);
     return !after || changedDuringLoad(f, after);
   });
   if (changed.length === 0) return;
   await executor.write(deleteBatchFilesStatement(executor.engine, executor.engine.dialect.table(table.ref), changed.map((f) => f.path), run.runId), { idempotent: true });
   for (const file of changed) {
-    verdicts.changedWhileLoading(file, now.get(file.path) ?? null);
+    verdicts.changedWhileLoading(file, now.get(file.physical) ?? null);
     run.logger?.warn({ path: file.path, table: table.name }, (verdicts.outcome(file) as { reason: string }).reason);
   }
 }

@@ -14,6 +14,7 @@ import { loadWindow, type LoadWindow } from '../window.js';
 import { loadFiles, type LoadedFile } from './load-files.js';
 import { resolveFiles, type ResolvedFiles } from './resolve-files.js';
 import type { RunContext, TableWork } from './run-context.js';
+import { namedFileNotFound } from './named-file.js';
 import { selectionFromLob } from './selection.js';
 import { fileResult, runStatus } from './summary.js';
 
@@ -92,6 +93,11 @@ async function bronze(params: JobParameters, options: RunBronzeOptions, executor
   } finally {
     await heartbeat.close();
   }
+  // A named file no selected folder holds is a mistake, not a quiet day (unless a folder could not be read).
+  if (run.params.fileName && !tables.some((t) => t.resolved?.named.found || (t.resolved?.sourceProblems.length ?? 0) > 0)) {
+    const folders = tables.flatMap((t) => (t.resolved?.named.folders ?? []).map((physical) => ({ physical, filePattern: t.resolved?.named.patterns.get(physical) ?? '*' })));
+    throw await namedFileNotFound(run, executor, folders);
+  }
   return { run, tables, durationMs: Date.now() - started };
 }
 
@@ -126,7 +132,27 @@ async function prepareRun(params: JobParameters, options: RunBronzeOptions): Pro
     onProgress: options.onProgress,
     leaseTtlMs: leaseTtlMs(options.leaseTtlMs),
     leaseWaitMs: options.leaseWaitMs,
+    maxFiles: maxFilesOf(options.maxFiles),
+    retryQuarantined: options.retryQuarantined ?? envFlag('DELTALAKE_HUB_RETRY_QUARANTINED'),
   };
+}
+
+/** --max-files (or DELTALAKE_HUB_MAX_FILES): a whole number of files, 1 or more. */
+function maxFilesOf(option: number | undefined): number | undefined {
+  const env = process.env['DELTALAKE_HUB_MAX_FILES'];
+  const value = option ?? (env === undefined || env.trim() === '' ? undefined : Number(env));
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new ParameterError('max_files', `expected a whole number of files, 1 or more, got ${option ?? JSON.stringify(env)}`);
+  return value;
+}
+
+/** A true/false environment variable (also 1/0, yes/no); unset or empty is false. */
+function envFlag(name: string): boolean {
+  const value = process.env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return false;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ParameterError(name, `expected true or false, got ${JSON.stringify(process.env[name])}`);
 }
 
 /** The metadata tables (created when missing, older ones migrated) and the spoke's rows in file_config. */
@@ -186,6 +212,12 @@ function summarise(run: RunContext, tables: readonly TableResult[], files: reado
     reconciled: tables.reduce((n, t) => n + t.reconciled, 0),
     sourceProblems: tables.flatMap((t) => t.resolved?.sourceProblems ?? []),
     outsideWindow: tables.flatMap((t) => t.resolved?.outsideWindow ?? []),
+    outsideWindowFolders: tables.flatMap((t) => t.resolved?.outsideWindowFolders ?? []),
+    stillQuarantined: tables.flatMap((t) => (t.resolved?.stillQuarantined ? [t.resolved.stillQuarantined] : [])),
+    deferred: tables.flatMap((t) => (t.resolved?.deferred ? [t.resolved.deferred] : [])),
+    subfolders: tables.flatMap((t) => t.resolved?.subfolders ?? []),
+    patternMisses: tables.flatMap((t) => t.resolved?.patternMisses ?? []),
+    alreadyLoaded: tables.flatMap((t) => t.resolved?.alreadyLoaded ?? []),
   };
 }
 

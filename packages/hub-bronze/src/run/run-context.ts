@@ -29,4 +29,8 @@ export interface RunContext {
   readonly onProgress: ((event: ProgressEvent) => void) | undefined;
   readonly leaseTtlMs: number;
   readonly leaseWaitMs: number | undefined;
+  /** At most this many files per table (oldest first); undefined: no bound. */
+  readonly maxFiles: number | undefined;
+  /** Check again the files quarantined before and unchanged since. */
+  readonly retryQuarantined: boolean;
 }

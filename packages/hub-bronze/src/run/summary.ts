@@ -1,6 +1,6 @@
 import { isHubError, type Logger } from '@org/hub-core';
 import type { FileOutcome, ListedFile } from '../files.js';
-import type { FileConfigRow, FileResult, OutsideWindow, RunStatus, RunSummary, SourceProblem } from '../types.js';
+import type { ConfigRowRef, FileConfigRow, FileResult, OutsideWindow, RunStatus, RunSummary, SourceProblem } from '../types.js';
 import type { LoadWindow } from '../window.js';
 
 /** A file's line in the summary. */
@@ -25,12 +25,18 @@ export function sourceProblemOf(config: FileConfigRow, destTable: string, reason
 }
 
 /** Unloaded files that match a config row but fall outside the window, with the flag that would include them. */
-export function outsideWindowOf(config: FileConfigRow, destTable: string, files: readonly ListedFile[], window: LoadWindow): OutsideWindow {
-  const dates = files.map((f) => f.fileDate).sort();
-  const oldest = dates[0] as string;
-  const newest = dates[dates.length - 1] as string;
-  const flag = newest > window.end ? `--begin-date ${oldest < window.begin ? oldest : window.begin} --end-date ${newest}` : `--begin-date ${oldest}`;
-  return { lob: config.lob, category: config.category, subcategory: config.subcategory, destTable, files: files.length, oldest, newest, flag };
+export function outsideWindowOf(config: FileConfigRow, destTable: string, files: number, oldest: string, newest: string, window: LoadWindow): OutsideWindow {
+  return { lob: config.lob, category: config.category, subcategory: config.subcategory, destTable, files, oldest, newest, flag: flagFor(oldest, newest, window) };
+}
+
+/** The CLI flags whose window takes in the dates oldest..newest beside the run's. */
+export function flagFor(oldest: string, newest: string, window: LoadWindow): string {
+  return newest > window.end ? `--begin-date ${oldest < window.begin ? oldest : window.begin} --end-date ${newest}` : `--begin-date ${oldest}`;
+}
+
+/** Which config row a report is about. */
+export function configRowRef(config: FileConfigRow, destTable: string): ConfigRowRef {
+  return { lob: config.lob, category: config.category, subcategory: config.subcategory, destTable, sourcePath: config.sourcePath };
 }
 
 /** A run's status from its files and its source problems. */

@@ -417,6 +417,48 @@ export const CONFIG_CASES: readonly ConfigCase[] = [
     csv: lines(HEADER, row({ source_path: '/data/*/credit/' })),
     expected: [at(2, 'source_path: "/data/*/credit/" contains a wildcard: source_path is a folder; put patterns in file_pattern')],
   },
+  // --- date-templated source paths (docs/config.md) ---
+  {
+    name: 'date templates: year/month/day folders, one date folder, hourly folders',
+    csv: lines(
+      HEADER,
+      row({ subcategory: 'a', source_path: 'abfss://raw@acct.dfs.core.windows.net/falcon/credit/{yyyy}/{MM}/{dd}' }),
+      row({ subcategory: 'b', source_path: '/data/credit/date={yyyy}-{MM}-{dd}/csv/' }),
+      row({ subcategory: 'c', source_path: '/data/credit/{yyyy}{MM}{dd}/{HH}/' }),
+    ),
+    expected: [],
+    rows: [
+      { sourcePath: 'abfss://raw@acct.dfs.core.windows.net/falcon/credit/{yyyy}/{MM}/{dd}/' },
+      { sourcePath: '/data/credit/date={yyyy}-{MM}-{dd}/csv/' },
+      { sourcePath: '/data/credit/{yyyy}{MM}{dd}/{HH}/' },
+    ],
+  },
+  {
+    name: 'date templates: tokens out of order, unknown, twice, missing, in the account, a stray brace, as a placeholder, in file_pattern',
+    csv: lines(
+      HEADER,
+      row({ subcategory: 'a', source_path: '/data/credit/{yyyy}/{dd}/{MM}/' }),
+      row({ subcategory: 'b', source_path: '/data/credit/{YYYY}/{MM}/{dd}/' }),
+      row({ subcategory: 'c', source_path: '/data/{yyyy}/credit/{yyyy}/{MM}/{dd}/' }),
+      row({ subcategory: 'd', source_path: '/data/credit/{yyyy}/{MM}/' }),
+      row({ subcategory: 'e', source_path: 'abfss://raw@{yyyy}.dfs.core.windows.net/{MM}/{dd}/' }),
+      row({ subcategory: 'f', source_path: '/data/credit/{yyyy/{MM}/{dd}/' }),
+      row({ subcategory: 'g', source_path: '/data/credit/${yyyy}/{MM}/{dd}/' }),
+      row({ subcategory: 'h', file_pattern: 'credit_{yyyy}{MM}{dd}.csv' }),
+      row({ subcategory: 'i', source_path: '/data/credit/{HH}/{yyyy}/{MM}/{dd}/' }),
+    ),
+    expected: [
+      at(2, 'source_path: "/data/credit/{yyyy}/{dd}/{MM}/": date tokens must run year, month, day ({yyyy} {MM} {dd}), got {yyyy} {dd} {MM}'),
+      at(3, 'source_path: "/data/credit/{YYYY}/{MM}/{dd}/": {YYYY} is not a date token (did you mean {yyyy}?): a source path\'s folders may hold {yyyy}, {MM}, {dd} and {HH}'),
+      at(4, 'source_path: "/data/{yyyy}/credit/{yyyy}/{MM}/{dd}/": {yyyy} appears twice: each date token may appear once'),
+      at(5, 'source_path: "/data/credit/{yyyy}/{MM}/": a date template needs {yyyy}, {MM} and {dd} (missing {dd}): a file\'s date is its folder\'s day'),
+      at(6, 'source_path: "abfss://raw@{yyyy}.dfs.core.windows.net/{MM}/{dd}/": date tokens belong in folder names, not in the scheme or the storage account'),
+      at(7, 'source_path: "/data/credit/{yyyy/{MM}/{dd}/" has a { or } that is not part of a date token ({yyyy}, {MM}, {dd}, {HH})'),
+      at(8, 'source_path: ${yyyy} is a placeholder, not a date token: write {yyyy} (without $) for a date folder'),
+      at(9, 'file_pattern: "credit_{yyyy}{MM}{dd}.csv" holds a date token: date tokens go in source_path\'s folders (…/{yyyy}/{MM}/{dd}/), file_pattern matches file names'),
+      at(10, 'source_path: "/data/credit/{HH}/{yyyy}/{MM}/{dd}/": date tokens must run year, month, day, hour ({yyyy} {MM} {dd} {HH}), got {HH} {yyyy} {MM} {dd}'),
+    ],
+  },
   {
     name: 'SQL in an identifier',
     csv: lines(HEADER, row({ dest_table: 'x;DROP TABLE y' })),

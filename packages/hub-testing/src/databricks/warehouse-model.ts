@@ -80,6 +80,8 @@ const INVALID_COLUMN_CHARACTERS = /[ ,;{}()\n\t=]/;
 export interface TrackerRow {
   file_path: string;
   dest_table: string;
+  source_path?: string | null;
+  file_date?: string | null;
   load_status: string;
   batch_id: string;
   row_count: number;
@@ -235,20 +237,57 @@ export class WarehouseModel {
       const denied = this.listErrors.get(folder);
       if (denied !== undefined) throw new Error(denied);
       const files = this.folders.get(folder);
-      if (!files) throw new Error(`[PATH_NOT_FOUND] Path does not exist: ${folder}. SQLSTATE: 42K03`);
+      const below = [...new Set([...this.folders.keys()].filter((f) => f.startsWith(folder) && f !== folder).map((f) => f.slice(folder.length).split('/')[0] as string))];
+      if (!files && below.length === 0) throw new Error(`[PATH_NOT_FOUND] Path does not exist: ${folder}. SQLSTATE: 42K03`);
       const base = this.warehousePath(folder, '');
-      // A subdirectory whose name matches the pattern: size 0, no trailing slash.
+      // A subdirectory: size 0, no trailing slash (beside a flat folder's files, one whose name matches the pattern).
       return [
-        ...[...files.values()].map((f) => ({ path: base + f.name, name: f.name, size: fileSize(f), modification_time: f.modifiedAt ?? Date.UTC(2024, 2, 9) })),
-        { path: `${base}transactions_20240309_archive`, name: 'transactions_20240309_archive', size: 0, modification_time: Date.UTC(2024, 2, 9) },
+        ...[...(files?.values() ?? [])].map((f) => ({ path: base + f.name, name: f.name, size: fileSize(f), modification_time: f.modifiedAt ?? Date.UTC(2024, 2, 9) })),
+        ...below.map((name) => ({ path: base + name, name, size: 0, modification_time: Date.UTC(2024, 2, 9) })),
+        ...(files && below.length === 0 ? [{ path: `${base}transactions_20240309_archive`, name: 'transactions_20240309_archive', size: 0, modification_time: Date.UTC(2024, 2, 9) }] : []),
       ];
     }
-    if (/^SELECT t\.file_path, t\.file_size, t\.modification_time FROM \(SELECT `file_path`/.test(text)) {
-      const paths = new Set(rowsJson().map((r) => String(r['file_path'])));
+    if (/^WITH c AS \(SELECT `file_path`, `file_size`, timestamp_millis\(`modification_time`\) AS `modification_time` FROM/.test(text)) {
+      // The tracker lookup of listed files: each one's last SUCCESS row and its last QUARANTINED or FAILED row (rows in the order written).
+      const listed = rowsJson();
+      const dest = String(marker(/t\.dest_table = :(\w+)/));
+      const every = /\nWHERE TRUE$/.test(text);
+      const last = (path: string, success: boolean) => this.tracker.filter((t) => t.dest_table === dest && t.file_path === path && (success ? t.load_status === 'SUCCESS' : ['QUARANTINED', 'FAILED'].includes(t.load_status))).at(-1);
+      return listed.flatMap((c) => {
+        const path = String(c['file_path']);
+        const t = last(path, true);
+        const q = last(path, false);
+        const changed = t !== undefined && ((t.file_size !== null && t.file_size !== Number(c['file_size'])) || (t.modification_time !== null && Math.abs(t.modification_time - Number(c['modification_time'])) >= 1000));
+        if (!every && t !== undefined && !changed) return [];
+        return [
+          {
+            file_path: path,
+            loaded: t !== undefined,
+            loaded_size: t?.file_size ?? null,
+            loaded_modified_at: t?.modification_time == null ? null : new Date(t.modification_time),
+            loaded_by: t?.batch_id ?? null,
+            loaded_at: null,
+            checked_status: q?.load_status ?? null,
+            checked_size: q?.file_size ?? null,
+            checked_modified_at: q?.modification_time == null ? null : new Date(q.modification_time),
+            checked_by: q?.batch_id ?? null,
+            checked_reason: q?.error_message ?? null,
+            checked_at: null,
+          },
+        ];
+      });
+    }
+    if (/^SELECT CAST\(file_date AS STRING\) AS file_date, COUNT\(DISTINCT file_path\) AS n/.test(text)) {
+      // Loaded files per date outside the window, of one config row.
       const dest = String(marker(/dest_table = :(\w+)/));
-      return this.tracker
-        .filter((t) => t.dest_table === dest && t.load_status === 'SUCCESS' && paths.has(t.file_path))
-        .map((t) => ({ file_path: t.file_path, file_size: t.file_size, modification_time: t.modification_time === null ? null : new Date(t.modification_time) }));
+      const source = String(marker(/source_path = :(\w+)/));
+      const [begin, end] = [String(marker(/file_date < CAST\(:(\w+) AS DATE\)/)), String(marker(/file_date > CAST\(:(\w+) AS DATE\)/))];
+      const byDate = new Map<string, string[]>();
+      for (const t of this.tracker) {
+        if (t.dest_table !== dest || t.source_path !== source || t.load_status !== 'SUCCESS' || !t.file_date || (t.file_date >= begin && t.file_date <= end)) continue;
+        byDate.set(t.file_date, [...new Set([...(byDate.get(t.file_date) ?? []), t.file_path])].sort());
+      }
+      return [...byDate].map(([file_date, paths]) => ({ file_date, n: paths.length, first_path: paths[0], last_path: paths.at(-1) }));
     }
     if ((m = /information_schema`\.`(tables|columns)` WHERE table_schema = :(\w+) AND table_name = :(\w+)/.exec(text))) {
       const catalog = /FROM `([^`]+)`\.`information_schema`/.exec(text)?.[1] as string;
@@ -334,6 +373,8 @@ export class WarehouseModel {
         this.tracker.push({
           file_path: String(r['file_path']),
           dest_table: dest,
+          source_path: r['source_path'] === null ? null : String(r['source_path']),
+          file_date: r['file_date'] === null || r['file_date'] === undefined ? null : String(r['file_date']),
           load_status: String(r['load_status']),
           batch_id: batch,
           row_count: Number(r['row_count']),

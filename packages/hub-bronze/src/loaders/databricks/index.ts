@@ -1,5 +1,5 @@
 import type { Loader } from '../loader.js';
-import { listFiles, sourceProblem } from './list.js';
+import { eachEntry, fileStats, sourceProblem } from './list.js';
 import { prepare, tableColumns } from './scan.js';
 
 /**
@@ -9,7 +9,8 @@ import { prepare, tableColumns } from './scan.js';
 export const databricksLoader: Loader = {
   // LIST gives a folder size 0 too, so no entry of size 0 is a file; the hub cannot read the warehouse's files, only scan them.
   sight: () => ({ emptyFiles: false, headerAgainstTable: false, valueFit: 'parquet only', malformedAt: 'line until a multi-line record' }),
-  listFiles,
+  eachEntry,
+  fileStats,
   sourceProblem,
   tableColumns,
   prepare,

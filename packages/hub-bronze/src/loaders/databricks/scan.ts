@@ -63,7 +63,7 @@ export async function tableColumns(executor: Executor, table: TableRef): Promise
 export async function prepare(executor: Executor, request: LoadRequest, verdicts: FileVerdicts): Promise<PreparedLoad> {
   const hints = new Map([...request.tableColumns].filter(([name]) => dataColumns(request.tableColumns).has(name)));
   const checked: CheckedGroup[] = [];
-  for (const chunk of chunks(request.files)) {
+  for (const chunk of chunks(verdicts.compressed(request.files))) {
     const groups = chunk.format === 'delimited' ? await scanDelimited(executor, chunk, verdicts) : [unscanned(chunk)];
     for (const group of groups) {
       const live = { ...group, files: verdicts.pending(group.files) };

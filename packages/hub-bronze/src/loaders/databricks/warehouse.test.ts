@@ -74,7 +74,8 @@ describe('the Databricks rendering of a bronze run, held to a SQL warehouse\'s r
       // The table's columns: none, so it does not exist yet and there is nothing to reconcile.
       'SELECT column_name, full_data_type',
       `LIST '${raw}'`,
-      'SELECT t.file_path, t.file_size,',
+      // The tracker's last load and last check of each listed file, bound as one JSON value.
+      'WITH c AS',
       // Every read of the files before the first write: the text scan, then the check of each group.
       'SELECT name, first_line,',
       'SELECT name, COUNT(*)',
@@ -213,7 +214,8 @@ COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     const inserts = by(statements, 'INSERT INTO `dev`.`bronze_metadata`.`load_tracker`');
     expect(inserts).toHaveLength(120);
     for (const s of inserts) expect([params(s), json(s)[0]?.length]).toEqual([6, 10]);
-    const lookups = by(statements, 'SELECT t.file_path');
+    const lookups = by(statements, 'WITH c AS');
+    expect(lookups.length).toBeGreaterThan(0);
     for (const s of lookups) expect([params(s), json(s)[0]?.length]).toEqual([2, 10]);
     const supersede = by(statements, 'MERGE INTO `dev`.`bronze_metadata`.`load_tracker`');
     // Files i go to table i % 30, and i % 10 of 7 or 9 is quarantined: tables 7, 9, 17, 19, 27 and 29 load nothing, the other 24 all 10 files.
@@ -223,6 +225,66 @@ COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')`);
     const deletes = by(statements, /^MERGE INTO `dev`\.`falcon_bronze`\.`raw_s\d+` AS b/);
     expect(deletes).toHaveLength(24);
     for (const s of deletes) expect([params(s), json(s)[0]?.length]).toEqual([1, 10]);
+  });
+
+  it('lists a date-templated path level by level to the window\'s folders: LIST per folder, statements that grow with the days, never with the files', async () => {
+    const run = async (perDay: number) => {
+      const model = new WarehouseModel();
+      const root = `${SOURCES.volume}credit/`;
+      // 2024-03-04..2024-03-10 is the window: 2023 (a year), 2024/02 (a month) and 2024/03/03 (a day) are outside it; 03/06 has no folder.
+      for (const day of ['2023/12/31', '2024/02/28', '2024/03/03', '2024/03/04', '2024/03/05', '2024/03/07', '2024/03/08', '2024/03/09', '2024/03/10']) {
+        for (let i = 0; i < perDay; i++) model.addFile(`${root}${day}/`, { name: `part_${i}.csv`, rows: 1, columns: [['id', 'string'], ['amount', 'string']] });
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'dlh-dbx-'));
+      const config = join(dir, 'config.csv');
+      writeFileSync(config, `${CONFIG_HEADER}\nfalcon,transactions,credit,part_*.csv,${root}{yyyy}/{MM}/{dd}/,delimited,",",true,dev,falcon_bronze,credit_raw,true\n`);
+      const { engine, statements } = recordingWarehouse(model);
+      const summary = await runBronze({ asOf: '2024-03-10' }, { engine, configPath: config, variables: { catalog: 'dev' }, runId: 'run-1' });
+      return { summary, statements, root };
+    };
+    const one = await run(1);
+    const many = await run(40);
+    expect(one.summary.files.map((f) => [f.path.slice(one.root.length), f.fileDate, f.status])).toEqual([
+      ['2024/03/04/part_0.csv', '2024-03-04', 'SUCCESS'],
+      ['2024/03/05/part_0.csv', '2024-03-05', 'SUCCESS'],
+      ['2024/03/07/part_0.csv', '2024-03-07', 'SUCCESS'],
+      ['2024/03/08/part_0.csv', '2024-03-08', 'SUCCESS'],
+      ['2024/03/09/part_0.csv', '2024-03-09', 'SUCCESS'],
+      ['2024/03/10/part_0.csv', '2024-03-10', 'SUCCESS'],
+    ]);
+    expect(many.summary.files).toHaveLength(240);
+    expect(one.summary.outsideWindowFolders.map((o) => [o.folders, o.oldest, o.newest])).toEqual([[3, '2023-01-01', '2024-03-03']]);
+    // The root, the year 2024, its month 03, then each of the window's six day folders; and each again after the load.
+    const lists = (statements: readonly CompiledStatement[]) => by(statements, 'LIST').map((s) => unescapeLiteral(/^LIST '(.*)'$/.exec(s.sql)?.[1] ?? '').slice(one.root.length));
+    const days = ['2024/03/04/', '2024/03/05/', '2024/03/07/', '2024/03/08/', '2024/03/09/', '2024/03/10/'];
+    expect(lists(one.statements)).toEqual(['', '2024/', '2024/03/', ...days, ...days]);
+    expect(lists(many.statements)).toEqual(lists(one.statements));
+    // One COPY INTO per date folder, whatever its number of files.
+    expect(by(many.statements, 'COPY INTO')).toHaveLength(6);
+    expect(many.statements.length).toBe(one.statements.length);
+  });
+
+  it('reads a .gz file as its content, like its uncompressed twin, and sets aside another codec without reading it', async () => {
+    const model = new WarehouseModel();
+    const folder = `${SOURCES.abfss}gz/`;
+    const content = Buffer.from('id,amount\n1,2\n3,4\n');
+    // The warehouse reads a .gz file's content: the model holds what it reads.
+    model.addFile(folder, contentFile('t_20240309.csv', content));
+    model.addFile(folder, contentFile('t_20240309.csv.gz', content));
+    model.addFile(folder, contentFile('t_20240309.csv.zst', content));
+    const dir = mkdtempSync(join(tmpdir(), 'dlh-dbx-'));
+    const config = join(dir, 'config.csv');
+    writeFileSync(config, `${CONFIG_HEADER}\nfalcon,transactions,gz,t_*,${folder},delimited,",",true,dev,falcon_bronze,gz_raw,true\n`);
+    const { engine, statements } = recordingWarehouse(model);
+    const summary = await runBronze({ asOf: '2024-03-10' }, { engine, configPath: config, variables: { catalog: 'dev' }, runId: 'run-1' });
+    expect(summary.files.map((f) => [name(f.path), f.status, f.rows, f.reason])).toEqual([
+      ['t_20240309.csv', 'SUCCESS', 2, null],
+      ['t_20240309.csv.gz', 'SUCCESS', 2, null],
+      ['t_20240309.csv.zst', 'QUARANTINED', 0, 'compressed with zstd (.zst), which not every engine reads: only gzip (.gz) is read as its content; decompress the file or gzip it'],
+    ]);
+    expect(copiedNames(one(statements, 'COPY INTO'))).toEqual(['t_20240309.csv', 't_20240309.csv.gz']);
+    // The zstd file is named by no read: only LIST and the tracker rows (bound, not inline) know it.
+    for (const s of statements.filter((x) => !x.sql.startsWith('LIST'))) expect(s.sql, s.sql.slice(0, 80)).not.toContain('.zst');
   });
 
   it('renders read_files for parquet without an empty option slot, with the table\'s types as hints', async () => {

@@ -37,7 +37,7 @@ export async function prepare(executor: Executor, request: LoadRequest, verdicts
   const { dialect } = executor.engine;
   const identify = unreadableIn(dialect);
   const live = (groups: readonly ScanGroup[]) => groups.map((g) => ({ ...g, files: verdicts.pending(g.files) })).filter((g) => g.files.length > 0);
-  const files = verdicts.emptyFiles(request.files);
+  const files = verdicts.emptyFiles(verdicts.compressed(request.files));
 
   const parquet = files.filter((f) => f.config.fileFormat === 'parquet');
   const signatures = parquet.length === 0 ? new Map<string, string>() : await withoutUnreadable(() => verdicts.pending(parquet), verdicts, () => parquetSignatures(executor, verdicts.pending(parquet)), identify);

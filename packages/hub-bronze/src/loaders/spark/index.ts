@@ -1,8 +1,8 @@
 import type { Loader } from '../loader.js';
-import { listFiles, sourceProblem } from './list.js';
+import { eachEntry, fileStats, sourceProblem } from './list.js';
 import { prepare, tableColumns } from './scan.js';
 
-/** OSS Spark + Delta: `binaryFile` listings, a temporary view per group of files, one INSERT per group. */
+/** OSS Spark + Delta: local folders listed by the hub, a temporary view per group of files, one INSERT per group. */
 export const sparkLoader: Loader = {
   // Where the hub reads the engine's files it finds empty files and the lines of malformed records itself.
   sight: (capabilities) => ({
@@ -11,7 +11,8 @@ export const sparkLoader: Loader = {
     valueFit: 'every file',
     malformedAt: capabilities.localFilesOnly ? 'line' : 'record number',
   }),
-  listFiles,
+  eachEntry,
+  fileStats,
   sourceProblem,
   tableColumns,
   prepare,

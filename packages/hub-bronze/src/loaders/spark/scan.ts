@@ -58,7 +58,7 @@ export async function tableColumns(executor: Executor, table: TableRef): Promise
  * reads: it is set aside and the group's reads run again without it.
  */
 export async function prepare(executor: Executor, request: LoadRequest, verdicts: FileVerdicts): Promise<PreparedLoad> {
-  const files = verdicts.emptyFiles(request.files);
+  const files = verdicts.emptyFiles(verdicts.compressed(request.files));
   // A CSV view maps every file onto one file's columns, by position: files share a view only when their first lines are equal.
   // The hub reads those lines itself, so only where the engine reads the same local files.
   const firstLines = new Map<ListedFile, FirstLine>();
